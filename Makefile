@@ -1,0 +1,40 @@
+# forumwatch: every target works on a fresh machine (it builds .venv first when needed).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint bench bench-backfill bench-routine clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/python -m tests.sites.demo
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(BIN)/mypy
+
+bench: install bench-backfill bench-routine
+
+bench-backfill: install
+	$(BIN)/python bench/backfill.py
+
+bench-routine: install
+	$(BIN)/python bench/routine.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info demo-data

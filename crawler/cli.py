@@ -1,0 +1,246 @@
+"""The ``forumwatch`` command line: crawl, browse, inspect and re-extract.
+
+Exit codes: 0 success (a crawl with failed pages still succeeds), 1 when the command could not
+run (bad configuration, unknown source, database unreachable), 2 for usage errors.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from crawler import views
+from crawler.config import Config, ConfigError, load_config
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="forumwatch: watch government and association sites for forum and summit articles.",
+)
+console = Console()
+err_console = Console(stderr=True)
+
+
+class _State:
+    config_path: str | None = None
+
+
+state = _State()
+
+
+def _fail(message: str) -> typer.Exit:
+    err_console.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
+    return typer.Exit(1)
+
+
+def _config() -> Config:
+    try:
+        return load_config(state.config_path)
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _engine(config: Config) -> Any:
+    from storage.db import StorageError, get_engine, upgrade_schema
+
+    try:
+        engine = get_engine(config.database)
+        upgrade_schema(engine)
+    except StorageError as exc:
+        raise _fail(str(exc)) from None
+    return engine
+
+
+@app.callback()
+def _main(
+    config: Annotated[
+        str | None,
+        typer.Option(
+            "--config", "-c", help="Config file (default $FORUMWATCH_CONFIG, ./forumwatch.yaml)."
+        ),
+    ] = None,
+) -> None:
+    state.config_path = config
+
+
+@app.command()
+def crawl(
+    source_ids: Annotated[
+        list[str] | None, typer.Argument(help="Sources to crawl (default all).")
+    ] = None,
+    log_level: Annotated[
+        str, typer.Option(help="Log level for Scrapy's log on stderr.")
+    ] = "WARNING",
+    log_file: Annotated[str | None, typer.Option(help="Write the full log to this file.")] = None,
+) -> None:
+    """Crawl now: new articles of the given sources (all by default), with live progress."""
+    from crawler.runner import build_settings, run_crawl
+
+    config = _config()
+    try:
+        sources = config.select(source_ids)
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+    if not sources:
+        raise _fail(f"no sources configured in {state.config_path or 'the config'}")
+    _engine(config)
+    settings = build_settings(config, log_level=log_level.upper(), log_file=log_file)
+    progress = views.CrawlProgress(console, sources)
+    with progress:
+        try:
+            result = run_crawl(config, sources, settings=settings, on_tick=progress.update)
+        except RuntimeError as exc:
+            raise _fail(str(exc)) from None
+        progress.update(result.tally)
+    views.print_crawl_summary(console, sources, result)
+
+
+@app.command()
+def articles(
+    source: Annotated[str | None, typer.Option("--source", help="Only this source.")] = None,
+    since: Annotated[str | None, typer.Option(help="Published on or after YYYY-MM-DD.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many articles.")] = 20,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="JSON Lines, one article a line.")
+    ] = False,
+) -> None:
+    """Stored articles, newest first."""
+    from storage import queries
+    from storage.db import session_scope
+
+    since_date = _parse_date(since) if since else None
+    engine = _engine(_config())
+    with session_scope(engine) as session:
+        rows = queries.list_articles(
+            session=session, source_id=source, since=since_date, limit=limit
+        )
+        if as_json:
+            views.print_json_lines(rows)
+        else:
+            views.print_article_table(console, rows)
+
+
+@app.command()
+def show(
+    article_id: Annotated[int, typer.Argument(help="Article id (see `articles`).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the article as JSON.")] = False,
+) -> None:
+    """One article in full, with its attachments."""
+    from storage import queries
+    from storage.db import session_scope
+
+    engine = _engine(_config())
+    with session_scope(engine) as session:
+        article = queries.get_article(session=session, article_id=article_id)
+        if article is None:
+            raise _fail(f"no article with id {article_id}")
+        attachments = queries.article_attachments(session=session, article_id=article_id)
+        if as_json:
+            views.print_json_lines([article])
+        else:
+            views.print_article(console, article, attachments)
+
+
+@app.command()
+def sources(
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines, one source a line.")] = False,
+) -> None:
+    """Configured sources with their last run, its status and their article counts."""
+    from storage import queries
+    from storage.db import session_scope
+
+    config = _config()
+    engine = _engine(config)
+    with session_scope(engine) as session:
+        overview = {o.source.id: o for o in queries.source_overview(session=session)}
+        views.print_sources(console, config.sources, overview, as_json=as_json)
+
+
+@app.command()
+def reextract(
+    source: Annotated[str | None, typer.Option("--source", help="Only this source.")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes (default: one per core).")
+    ] = None,
+) -> None:
+    """Rebuild every stored article from its saved HTML (after an extraction fix)."""
+    from crawler.reextract import reextract_all
+    from storage import queries
+    from storage.db import session_scope
+
+    config = _config()
+    engine = _engine(config)
+    with session_scope(engine) as session:
+        total = queries.count_articles(session=session, source_id=source)
+    encodings = {s.id: s.encoding for s in config.sources if s.encoding}
+    with views.counting_progress(console, "re-extracting", total) as advance:
+        result = reextract_all(
+            engine, source_id=source, encodings=encodings, workers=workers, on_progress=advance
+        )
+    rate = result.articles / result.seconds if result.seconds else 0.0
+    console.print(
+        f"re-extracted {result.articles} articles ({result.changed} with changed text) "
+        f"in {result.seconds:.1f} s, {rate:.1f} articles/s"
+    )
+
+
+@app.command()
+def extract(
+    inputs: Annotated[list[str], typer.Argument(help="Saved HTML files or http(s) URLs.")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per input.")] = False,
+    encoding: Annotated[str | None, typer.Option(help="Force this encoding.")] = None,
+) -> None:
+    """Show what forumwatch extracts from pages, without storing anything."""
+    from crawler.fetch_one import read_input
+    from crawler.records import extracted_record
+
+    failures = 0
+    for item in inputs:
+        try:
+            body, url, charset = read_input(item)
+        except OSError as exc:
+            failures += 1
+            err_console.print(f"[red]error:[/red] {item}: {exc}")
+            if as_json:
+                print(json.dumps({"input": item, "error": str(exc)}, ensure_ascii=False))
+            continue
+        from crawler.article_builder import safe_extract
+
+        article = safe_extract(body, url, charset, encoding)
+        if as_json:
+            print(json.dumps(extracted_record(item, article), ensure_ascii=False))
+        else:
+            views.print_extracted(console, item, article)
+    if failures == len(inputs):
+        raise typer.Exit(1)
+
+
+@app.command()
+def schedule() -> None:
+    """Run the service: crawl every source on its schedule (default hourly) until stopped."""
+    import scheduler
+
+    _config()
+    scheduler.main(state.config_path)
+
+
+def _parse_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date (YYYY-MM-DD)", param_hint="--since"
+        ) from None
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="forumwatch")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""The crawl's view of the database: one object the spider, pipelines and extensions share.
+
+Holds the one engine of a crawl process and wraps the storage queries the crawl needs, each in its
+own short transaction (writes take the SQLite lock up front). Nothing a crawl needs lives only in
+memory: which URLs are known is asked of the database, so several crawler processes can share it.
+Reads the ``FORUMWATCH_DATABASE_URL`` setting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy.engine import Engine
+
+from crawler.config import SourceConfig
+from storage import queries
+from storage.db import get_engine, session_scope, upgrade_schema
+from storage.models import NewArticle, NewAttachment, UrlRecord
+
+
+class CrawlStore:
+    """Database operations of one crawl process."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, database_url: str) -> CrawlStore:
+        engine = get_engine(database_url)
+        upgrade_schema(engine)
+        return cls(engine)
+
+    def sync_sources(self, sources: Iterable[SourceConfig]) -> None:
+        with session_scope(self.engine, write=True) as session:
+            queries.sync_sources(session=session, sources=sources)
+
+    def start_runs(self, source_ids: Iterable[str]) -> dict[str, int]:
+        with session_scope(self.engine, write=True) as session:
+            return {sid: queries.start_run(session=session, source_id=sid) for sid in source_ids}
+
+    def finish_run(
+        self,
+        run_id: int,
+        status: str,
+        counts: Mapping[str, int],
+        errors: Sequence[Mapping[str, str]],
+    ) -> None:
+        with session_scope(self.engine, write=True) as session:
+            queries.finish_run(
+                session=session, run_id=run_id, status=status, counts=counts, errors=errors
+            )
+
+    def unseen(self, canonical_urls: Sequence[str]) -> list[str]:
+        if not canonical_urls:
+            return []
+        with session_scope(self.engine) as session:
+            return queries.unseen_urls(
+                session=session, canonical_urls=canonical_urls, now=datetime.now(UTC)
+            )
+
+    def record_urls(self, records: Sequence[UrlRecord]) -> None:
+        if records:
+            with session_scope(self.engine, write=True) as session:
+                queries.record_urls(session=session, records=records, now=datetime.now(UTC))
+
+    def store_articles(self, articles: Sequence[NewArticle]) -> list[int | None]:
+        if not articles:
+            return []
+        with session_scope(self.engine, write=True) as session:
+            return queries.store_articles(session=session, articles=articles)
+
+    def store_attachments(self, attachments: Sequence[NewAttachment]) -> int:
+        if not attachments:
+            return 0
+        with session_scope(self.engine, write=True) as session:
+            return queries.store_attachments(session=session, attachments=attachments)

@@ -1,0 +1,104 @@
+"""Reading RSS, Atom and XML sitemaps: which start URLs are feeds, and what they link to.
+
+Pure: bytes in, URLs out. Namespaces are ignored (sites mix them freely).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+from urllib.parse import urljoin
+
+from lxml import etree
+
+_SNIFF = re.compile(rb"<(?:[\w-]+:)?(rss|feed|urlset|sitemapindex|rdf:RDF|RDF)[\s>]", re.I)
+
+
+class FeedKind(Enum):
+    RSS = "rss"
+    ATOM = "atom"
+    SITEMAP = "sitemap"
+    SITEMAP_INDEX = "sitemapindex"
+
+
+@dataclass
+class FeedLinks:
+    """Entries of a feed or sitemap: article URLs, and child sitemaps for an index."""
+
+    kind: FeedKind
+    articles: list[str] = field(default_factory=list)
+    sitemaps: list[str] = field(default_factory=list)
+
+
+def sniff_feed(body: bytes) -> FeedKind | None:
+    """The feed kind when the body is an RSS/Atom feed or a sitemap, else None."""
+    head = body[:2048].lstrip()
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    if head[:5].lower() == b"<html" or b"<html" in head[:512].lower():
+        return None
+    match = _SNIFF.search(head)
+    if not match:
+        return None
+    root = match.group(1).lower()
+    if root in (b"rss", b"rdf:rdf", b"rdf"):
+        return FeedKind.RSS
+    if root == b"feed":
+        return FeedKind.ATOM
+    if root == b"urlset":
+        return FeedKind.SITEMAP
+    return FeedKind.SITEMAP_INDEX
+
+
+def parse_feed(body: bytes, base_url: str) -> FeedLinks | None:
+    """Parse a feed or sitemap; None when the body is not one (or is unreadable XML)."""
+    kind = sniff_feed(body)
+    if kind is None:
+        return None
+    parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        root = etree.fromstring(body.lstrip(), parser=parser)
+    except (etree.XMLSyntaxError, ValueError):
+        return None
+    if root is None:
+        return None
+    links = FeedLinks(kind=kind)
+    if kind is FeedKind.RSS:
+        links.articles = _rss_links(root, base_url)
+    elif kind is FeedKind.ATOM:
+        links.articles = _atom_links(root, base_url)
+    elif kind is FeedKind.SITEMAP:
+        links.articles = _locs(root, "url", base_url)
+    else:
+        links.sitemaps = _locs(root, "sitemap", base_url)
+    return links
+
+
+def _rss_links(root: etree._Element, base_url: str) -> list[str]:
+    urls: list[str] = []
+    for item in root.xpath("//*[local-name()='item']"):
+        link = item.xpath("string(*[local-name()='link'])").strip()
+        if not link:
+            guid = item.xpath("*[local-name()='guid']")
+            if guid and (guid[0].get("isPermaLink") or "true").lower() != "false":
+                link = (guid[0].text or "").strip()
+        if link:
+            urls.append(urljoin(base_url, link))
+    return urls
+
+
+def _atom_links(root: etree._Element, base_url: str) -> list[str]:
+    urls: list[str] = []
+    for entry in root.xpath("//*[local-name()='entry']"):
+        hrefs = entry.xpath(
+            "*[local-name()='link'][not(@rel) or @rel='alternate']/@href"
+        ) or entry.xpath("*[local-name()='link']/@href")
+        if hrefs:
+            urls.append(urljoin(base_url, str(hrefs[0]).strip()))
+    return urls
+
+
+def _locs(root: etree._Element, element: str, base_url: str) -> list[str]:
+    path = f"//*[local-name()='{element}']/*[local-name()='loc']"
+    return [urljoin(base_url, (loc.text or "").strip()) for loc in root.xpath(path) if loc.text]

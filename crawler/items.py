@@ -1,0 +1,38 @@
+"""Items passed from the spider through the pipelines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from storage.models import NewArticle, NewAttachment
+
+
+@dataclass
+class PageItem:
+    """A fetched article page, not yet extracted."""
+
+    source_id: str
+    url: str
+    request_url: str
+    body: bytes
+    fetched_at: datetime
+    header_charset: str | None = None
+    content_type: str | None = None
+    encoding_override: str | None = None
+    run_id: int | None = None
+
+
+@dataclass
+class ArticleItem:
+    """An extracted article with the attachments its page links to."""
+
+    article: NewArticle
+    attachments: list[NewAttachment] = field(default_factory=list)
+
+
+@dataclass
+class AttachmentItem:
+    """A document found behind an article link (PDF, DOC, XLS, image...)."""
+
+    attachment: NewAttachment

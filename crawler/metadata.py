@@ -1,0 +1,337 @@
+"""Article metadata other than dates: title, author, origin (来源/转自) and site name.
+
+Pure functions over an lxml tree and rendered text lines; no settings read. Label and suffix
+patterns come from ``crawler/data/boilerplate.yaml`` via ``crawler.boilerplate``. Cheaper than
+trafilatura's metadata pass, and tuned to Chinese pages: the title is the article's own heading
+when ``<title>`` confirms it, else ArticleTitle/og:title, else ``<title>`` without its site-name
+suffix or prefix (``..._荆门市人民政府``, ``... - 商务部投资促进事务局``, ``...|中国城市发展研究会``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from urllib.parse import urljoin, urlsplit
+
+from lxml.html import HtmlElement
+
+from crawler import xpaths
+from crawler.boilerplate import get_patterns, label_view, normalize_line
+from crawler.dates import parse_date
+
+_SEPARATOR = re.compile(r"\s*(?:_{1,2}|\|{1,2}|｜|::|»)\s*|\s+[-–—－]{1,2}\s+|\s*--\s*")
+_GLUED_SITE = re.compile(r"[-—–－](?P<site>[^-—–－\d]{2,25})$")
+_ELLIPSIS = re.compile(r"(?:\.{3,}|…+)$")
+_NO_SPACE = re.compile(r"\s+")
+_MAX_HEADINGS = 60
+_LABEL_LINE = 80  # longest line searched for 来源/作者 labels
+_MAX_SEGMENT = 25  # a <title> segment longer than this is never a site or channel name
+_TITLE_META = ("articletitle", "og:title", "twitter:title", "dc.title", "headline")
+_SITE_META = ("og:site_name", "sitename", "site_name", "site", "application-name")
+_ORIGIN_META = ("contentsource", "source", "article:source", "og:source", "copyfrom")
+_COPYRIGHT = re.compile(
+    r"(?:版权所有|版權所有|主办单位|主办)\s*[:：©]?\s*(?:©\s*)?(?P<v>[^\s|，,©:：]{2,30})"
+)
+_TRAILING_NAME = re.compile(
+    r"[（(]\s*(?:记者|作者|文|通讯员|撰稿)?\s*[:：]?\s*"
+    r"(?P<v>[\u4e00-\u9fff·]{2,4}(?:[\s、，,][\u4e00-\u9fff·]{2,4}){0,3})\s*[)）]\s*$"
+)
+_NOT_A_NAME_END = re.compile(r"[站市省区县局部会网社报院所厅委办司处室组队团型版稿讯完]$")
+_ORG_HINT = re.compile(r"网|政府|局|委|院|会|部|中心|办|厅|站|社|报|公司|集团|www|http|\.")
+_VALUE_JUNK = re.compile(
+    r"^[\s:：,，;；|/\\\-—()（）\[\]【】“”\"'「」]+|[\s:：,，;；|/\\\-—()（）\[\]【】。“”\"'「」]+$"
+)
+_QUOTES = "“「『\"'‘"
+_COMPACT_NAME = re.compile(r"^[\w（）()·]+$")
+_NAME_TAIL = re.compile(r"(?:报道|摄影|摄|供稿|整理)$")
+
+
+def read_meta(tree: HtmlElement) -> dict[str, str]:
+    """``<meta>`` contents keyed by lower-cased name/property/itemprop/http-equiv (first wins)."""
+    meta: dict[str, str] = {}
+    for element in xpaths.META(tree):
+        content = element.get("content")
+        if not content:
+            continue
+        for attribute in ("name", "property", "itemprop", "http-equiv"):
+            key = element.get(attribute)
+            if key:
+                meta.setdefault(key.strip().lower(), normalize_line(content))
+    return meta
+
+
+def page_title(tree: HtmlElement) -> str:
+    """Text of the first ``<title>`` element ('' if none)."""
+    for element in xpaths.TITLE(tree):
+        return normalize_line(element.text_content())
+    return ""
+
+
+def heading_texts(tree: HtmlElement) -> list[str]:
+    """Texts of headings and title-classed elements (not link lists), in document order."""
+    texts: list[str] = []
+    for element in xpaths.HEADINGS(tree):
+        text = normalize_line(element.text_content())
+        if not 4 <= len(text) <= 200 or text in texts:
+            continue
+        linked = sum(len(link.text_content().strip()) for link in element.iter("a"))
+        if linked * 2 < len(text):
+            texts.append(text)
+            if len(texts) >= _MAX_HEADINGS:
+                break
+    return texts
+
+
+def site_names(meta: dict[str, str]) -> list[str]:
+    """Site names that the page's metadata states."""
+    return [meta[key] for key in _SITE_META if meta.get(key)]
+
+
+def split_title(raw: str, known_sites: Sequence[str] = ()) -> tuple[str, str | None]:
+    """``<title>`` without site/channel segments at either end: ``(title, site name or None)``."""
+    bounds = _segments(raw)
+    if len(bounds) < 2:
+        return _strip_glued_site(raw.strip(), known_sites)
+    site: str | None = None
+    while len(bounds) > 1 and _is_site_segment(raw, bounds, -1, known_sites):
+        site = site or _site_or_none(raw[bounds[-1][0] : bounds[-1][1]], known_sites)
+        bounds.pop()
+    while len(bounds) > 1 and _is_site_segment(raw, bounds, 0, known_sites):
+        site = site or _site_or_none(raw[bounds[0][0] : bounds[0][1]], known_sites)
+        bounds.pop(0)
+    title, glued = _strip_glued_site(raw[bounds[0][0] : bounds[-1][1]].strip(), known_sites)
+    return title, site or glued
+
+
+def _strip_glued_site(title: str, known_sites: Sequence[str]) -> tuple[str, str | None]:
+    """``标题-全国市长研修学院``: a site name after a hyphen without spaces."""
+    match = _GLUED_SITE.search(title)
+    if not match or match.start() < 4:
+        return title, None
+    site = match.group("site").strip()
+    if site in known_sites or get_patterns().site_suffix.search(site):
+        return title[: match.start()].strip(), site
+    return title, None
+
+
+def _segments(raw: str) -> list[tuple[int, int]]:
+    """(start, end) of the non-empty pieces of ``raw`` between title separators."""
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    for match in _SEPARATOR.finditer(raw):
+        if match.start() > start:
+            bounds.append((start, match.start()))
+        start = match.end()
+    if start < len(raw):
+        bounds.append((start, len(raw)))
+    return bounds
+
+
+def _is_site_segment(
+    raw: str, bounds: list[tuple[int, int]], index: int, known_sites: Sequence[str]
+) -> bool:
+    """The segment at ``index`` names a site or channel, and some other segment does not."""
+    texts = [raw[start:end].strip() for start, end in bounds]
+    if not _site_like(texts[index], known_sites):
+        return False
+    others = texts[:index] + texts[index + 1 :] if index >= 0 else texts[:index]
+    return any(not _site_like(text, known_sites) for text in others)
+
+
+def _site_like(text: str, known_sites: Sequence[str]) -> bool:
+    if text in known_sites:
+        return True
+    if len(text) > _MAX_SEGMENT or not _COMPACT_NAME.match(text):
+        return False
+    patterns = get_patterns()
+    return bool(patterns.site_suffix.search(text) or patterns.channel_suffix.search(text))
+
+
+def _site_or_none(segment: str, known_sites: Sequence[str]) -> str | None:
+    text = segment.strip()
+    if text in known_sites or get_patterns().site_suffix.search(text):
+        return text
+    return None
+
+
+def find_title(
+    raw_title: str, meta: dict[str, str], headings: Sequence[str]
+) -> tuple[str | None, str | None]:
+    """The article's title and the site name its ``<title>`` carries (either may be None)."""
+    known = site_names(meta)
+    core, title_site = split_title(raw_title, known) if raw_title else ("", None)
+    core = _ELLIPSIS.sub("", core).strip()
+    if core in known:
+        core = ""
+    stated = [meta[key] for key in _TITLE_META if meta.get(key)]
+    for reference in [core, *(split_title(value, known)[0] for value in stated)]:
+        heading = _matching_heading(headings, reference, raw_title)
+        if heading:
+            return heading, title_site
+    for value in stated:
+        title = split_title(value, known)[0]
+        if title and title not in known:
+            return title, title_site
+    if core:
+        return core, title_site
+    unknown = [h for h in headings if h not in known and h != title_site]
+    return (max(unknown, key=len) if unknown else None), title_site
+
+
+def _matching_heading(headings: Sequence[str], reference: str, raw_title: str) -> str | None:
+    """The heading that ``reference`` (a title from metadata) confirms, preferring exact matches."""
+    target = _squash(reference)
+    if len(target) < 4:
+        return None
+    whole = _squash(raw_title)
+    best: str | None = None
+    for heading in headings:
+        text = _squash(heading)
+        if text == target:
+            return heading
+        inside = len(text) >= 0.6 * len(target) and (text in target or text in whole)
+        around = target in text and len(text) <= len(target) + 12
+        if (inside or around) and (best is None or len(heading) > len(best)):
+            best = heading
+    return best
+
+
+def _squash(text: str) -> str:
+    return _NO_SPACE.sub("", text).lower()
+
+
+def find_site_name(
+    meta: dict[str, str], title_site: str | None, page_lines: Sequence[str]
+) -> str | None:
+    """og:site_name/SiteName, else the name stripped from ``<title>``, else 版权所有/主办 holder."""
+    stated = site_names(meta)
+    if stated:
+        return stated[0]
+    if title_site:
+        return title_site
+    for line in reversed(page_lines[-40:]):
+        match = _COPYRIGHT.search(line)
+        if match:
+            return _clean_value(match.group("v"))
+    return None
+
+
+def find_origin(
+    meta: dict[str, str],
+    head_lines: Sequence[str],
+    body_lines: Sequence[str],
+    *,
+    tagged: Sequence[str] = (),
+) -> str | None:
+    """The 来源/文章来源/转自/稿源 value: the meta line, a ``#source_baidu``-like element, the
+    body's first and last lines, then meta tags."""
+    pattern = get_patterns().origin
+    found = _labelled_value(_label_lines(head_lines, ()), pattern)
+    for text in tagged:
+        if found:
+            break
+        found = _labelled_value([text], pattern) or _clean_value(text)
+    found = found or _labelled_value(_label_lines((), body_lines), pattern)
+    for key in _ORIGIN_META:
+        found = found or _clean_value(meta.get(key, ""))
+    return found
+
+
+def _labelled_value(lines: Iterable[str], pattern: re.Pattern[str]) -> str | None:
+    """The first valid ``LABEL: value`` value in ``lines`` (not one quoted inside prose)."""
+    for line in lines:
+        view = label_view(line)
+        for match in pattern.finditer(view):
+            if match.start() and view[match.start() - 1] in _QUOTES:
+                continue
+            value = _clean_value(match.group("value"))
+            if value:
+                return value
+    return None
+
+
+def find_author(
+    meta: dict[str, str], head_lines: Sequence[str], body_lines: Sequence[str]
+) -> str | None:
+    """作者/记者 label, else a trailing bracketed name ``(邓显军)``, else 编辑, else meta author."""
+    patterns = get_patterns()
+    lines = _label_lines(head_lines, body_lines)
+    return (
+        _labelled_name(lines, patterns.author)
+        or _trailing_name(body_lines)
+        or _labelled_name(lines, patterns.editor)
+        or _person_like(meta.get("author", ""))
+    )
+
+
+def _label_lines(head_lines: Sequence[str], body_lines: Sequence[str]) -> list[str]:
+    """Lines where labelled metadata sits: the meta line, and those of the body's first and last
+    lines that open with a label ("数据来源：国家统计局" inside the body is not the origin)."""
+    edges = [*body_lines[:5], *body_lines[-8:]] if len(body_lines) > 13 else list(body_lines)
+    meta_start = get_patterns().meta_start
+    edges = [line for line in edges if meta_start.match(label_view(line))]
+    # a long line is prose (a disclaimer may quote "文章来源:商务部网站"), not a label line
+    return [line for line in [*head_lines, *edges] if len(line) <= _LABEL_LINE]
+
+
+def _labelled_name(lines: Iterable[str], pattern: re.Pattern[str]) -> str | None:
+    for line in lines:
+        for match in pattern.finditer(label_view(line)):
+            value = _person_like(_NAME_TAIL.sub("", _clean_value(match.group("value")) or ""))
+            if value:
+                return value
+    return None
+
+
+def _trailing_name(body_lines: Sequence[str]) -> str | None:
+    for line in reversed(body_lines[-3:]):
+        match = _TRAILING_NAME.search(line)
+        if match and not _NOT_A_NAME_END.search(match.group("v")):
+            return match.group("v")
+    return None
+
+
+def _person_like(value: str) -> str | None:
+    value = normalize_line(value)
+    if not value or len(value) > 20 or any(char.isdigit() for char in value):
+        return None
+    return None if _ORG_HINT.search(value) and len(value) > 4 else value
+
+
+def _clean_value(value: str) -> str | None:
+    value = _VALUE_JUNK.sub("", normalize_line(value))
+    if not value or len(value) > 40 or ":" in value or "：" in value or parse_date(value):
+        return None
+    if get_patterns().meta_start.match(value + "："):
+        return None
+    return value
+
+
+def find_attachments(tree: HtmlElement, url: str) -> tuple[tuple[str, str], ...]:
+    """(absolute URL, link text) of links to documents (pdf/doc/xls/zip/ofd ...) in the page."""
+    patterns = get_patterns()
+    bases = xpaths.BASE_HREF(tree)
+    base = urljoin(url, str(bases[0])) if bases else url
+    found: dict[str, str] = {}
+    for link in xpaths.LINKS(tree):
+        href = (link.get("href") or "").strip()
+        if not patterns.attachment_link.search(href) or href.lower().startswith(
+            ("javascript:", "mailto:", "#")
+        ):
+            continue
+        if not _extensions(href) & patterns.attachment_extensions:
+            continue
+        absolute = urljoin(base, href)
+        text = normalize_line(link.text_content()) or absolute.rsplit("/", 1)[-1]
+        found.setdefault(absolute, text)
+    return tuple(found.items())
+
+
+def _extensions(href: str) -> set[str]:
+    """File extensions of the link's path and of its last query value (``?file=a.pdf``)."""
+    try:
+        parts = urlsplit(href)
+    except ValueError:
+        return set()
+    names = (parts.path.rsplit("/", 1)[-1], parts.query.rsplit("=", 1)[-1].rsplit("/", 1)[-1])
+    return {name.rsplit(".", 1)[-1].lower() for name in names if "." in name}

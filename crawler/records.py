@@ -1,0 +1,59 @@
+"""The stable JSON shape of articles (``--json`` output of ``articles``, ``show`` and ``extract``).
+
+Fields (documented in README; later issues only add fields):
+``id``, ``url``, ``canonical_url``, ``source``, ``title``, ``text``, ``published_at`` (ISO 8601:
+``YYYY-MM-DD`` when the page gives only a date, ``YYYY-MM-DDTHH:MM:SS+08:00`` when it gives a
+time), ``author``, ``origin``, ``site_name``, ``language``, ``fetched_at`` (ISO 8601, UTC).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from crawler.extraction import ExtractedArticle
+
+CHINA_TZ = timezone(timedelta(hours=8))
+
+
+def published_iso(published_on: date | None, published_at: datetime | None) -> str | None:
+    """A publication date with its precision: a date stays a date, a time keeps China's zone."""
+    if published_at is not None:
+        return published_at.astimezone(CHINA_TZ).isoformat()
+    if published_on is not None:
+        return published_on.isoformat()
+    return None
+
+
+def article_record(article: Any) -> dict[str, Any]:
+    """JSON-ready dict of a stored Article row."""
+    return {
+        "id": article.id,
+        "url": article.url,
+        "canonical_url": article.canonical_url,
+        "source": article.source_id,
+        "title": article.title,
+        "text": article.text,
+        "published_at": published_iso(article.published_on, article.published_at),
+        "author": article.author,
+        "origin": article.origin,
+        "site_name": article.site_name,
+        "language": article.language,
+        "fetched_at": article.fetched_at.isoformat() if article.fetched_at else None,
+    }
+
+
+def extracted_record(source: str, article: ExtractedArticle) -> dict[str, Any]:
+    """JSON-ready dict of an extraction that was not stored (``forumwatch extract``)."""
+    return {
+        "input": source,
+        "title": article.title,
+        "text": article.text,
+        "published_at": published_iso(article.published_on, article.published_at),
+        "author": article.author,
+        "origin": article.origin,
+        "site_name": article.site_name,
+        "language": article.language,
+        "encoding": article.encoding,
+        "attachments": [{"url": url, "title": title} for url, title in article.attachments],
+    }

@@ -1,0 +1,158 @@
+"""URL canonicalization and classification: one page is one canonical URL.
+
+Pure functions; no settings read. Canonical form: lower-case scheme and host, default port dropped,
+fragment dropped, tracking and session parameters dropped, remaining query sorted, a trailing
+``index.html``/``index.htm``/``default.aspx`` (and friends) folded into the directory URL.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_INDEX_PAGES = re.compile(r"/(?:index|default)\.(?:s?html?|php|aspx?|jsp)$", re.IGNORECASE)
+_TRACKING_PARAMS = re.compile(
+    r"^(?:utm_\w+|spm|from|share|share_token|shareid|scene|fbclid|gclid|yclid|"
+    r"_hsenc|_hsmi|mc_cid|mc_eid|isappinstalled|_|phpsessid|jsessionid|"
+    r"sessionid|sid|aspsessionid\w*)$",
+    re.IGNORECASE,
+)
+_SESSION_IN_PATH = re.compile(r";(?:jsessionid|phpsessid|sid)=[^/?#]*", re.IGNORECASE)
+
+ATTACHMENT_EXTENSIONS = frozenset(
+    [
+        "pdf",
+        "doc",
+        "docx",
+        "xls",
+        "xlsx",
+        "ppt",
+        "pptx",
+        "wps",
+        "et",
+        "dps",
+        "ofd",
+        "zip",
+        "rar",
+        "7z",
+        "gz",
+        "tar",
+        "txt",
+        "csv",
+        "rtf",
+        "jpg",
+        "jpeg",
+        "png",
+        "gif",
+        "bmp",
+        "tif",
+        "tiff",
+        "webp",
+        "svg",
+        "mp3",
+        "mp4",
+        "avi",
+        "wmv",
+        "flv",
+        "mov",
+        "swf",
+        "exe",
+        "apk",
+        "dmg",
+        "iso",
+    ]
+)
+_ATTACHMENT_PATH = re.compile(
+    r"\.(?:" + "|".join(sorted(ATTACHMENT_EXTENSIONS)) + r")$",
+    re.IGNORECASE,
+)
+
+
+def canonicalize(url: str) -> str:
+    """The canonical form of an absolute http(s) URL (unchanged if it is not one)."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return url.strip()
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return url.strip()
+    host = parts.hostname.lower().rstrip(".")
+    if ":" in host:
+        host = f"[{host}]"
+    if port is not None and port != _DEFAULT_PORTS[scheme]:
+        host = f"{host}:{port}"
+    path = _canonical_path(parts.path)
+    query = _canonical_query(parts.query)
+    return urlunsplit((scheme, host, path, query, ""))
+
+
+def _canonical_path(path: str) -> str:
+    path = _SESSION_IN_PATH.sub("", path) or "/"
+    if "/./" in path or "/../" in path or path.endswith(("/.", "/..")):
+        trailing = path.endswith("/")
+        path = posixpath.normpath(path)
+        if trailing and not path.endswith("/"):
+            path += "/"
+    path = re.sub(r"/{2,}", "/", path)
+    return _INDEX_PAGES.sub("/", path)
+
+
+def _canonical_query(query: str) -> str:
+    if not query:
+        return ""
+    pairs = [
+        (key, value)
+        for key, value in parse_qsl(query, keep_blank_values=True)
+        if not _TRACKING_PARAMS.match(key)
+    ]
+    return urlencode(sorted(pairs))
+
+
+def is_attachment_url(url: str) -> bool:
+    """True when the URL's path ends in a document, archive or media extension."""
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        return False
+    return bool(_ATTACHMENT_PATH.search(path))
+
+
+def host_of(url: str) -> str:
+    """Lower-case host (with non-default port) of a URL, '' if none."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return ""
+    host = (parts.hostname or "").lower()
+    if port is not None and port != _DEFAULT_PORTS.get(parts.scheme.lower()):
+        host = f"{host}:{port}"
+    return host
+
+
+def registered_domain(host: str) -> str:
+    """A cheap registered-domain guess (last two labels, three for .gov.cn/.com.cn style)."""
+    host = host.split(":", 1)[0]
+    if re.fullmatch(r"[\d.]+", host):
+        return host
+    labels = host.split(".")
+    second_level = {"gov", "com", "net", "org", "edu", "ac"}
+    if len(labels) >= 3 and labels[-2] in second_level and len(labels[-1]) == 2:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
+def same_site(url: str, other: str) -> bool:
+    """True when both URLs belong to one site (same registered domain; same host:port for IPs)."""
+    a, b = host_of(url), host_of(other)
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    if re.fullmatch(r"[\d.:]+", a) or re.fullmatch(r"[\d.:]+", b):
+        return False
+    return registered_domain(a) == registered_domain(b)

@@ -1,0 +1,208 @@
+"""What the CLI shows: progress, summary tables, article listings (rich) and JSON Lines."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Any
+
+from rich.console import Console
+from rich.live import Live
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from crawler.config import SourceConfig
+from crawler.extraction import ExtractedArticle
+from crawler.records import article_record, published_iso
+from crawler.runner import CrawlResult
+from crawler.tally import CrawlTally
+
+_COLUMNS = ("list_pages", "new_articles", "known_articles", "failed", "attachments")
+_HEADERS = ("lists", "new", "known", "failed", "attachments")
+
+
+class CrawlProgress:
+    """Live per-source progress on a terminal; a line per source otherwise."""
+
+    def __init__(self, console: Console, sources: Sequence[SourceConfig]) -> None:
+        self.console = console
+        self.sources = list(sources)
+        self._live: Live | None = None
+
+    def __enter__(self) -> CrawlProgress:
+        if self.console.is_terminal:
+            self._live = Live(self._table(None), console=self.console, refresh_per_second=4)
+            self._live.__enter__()
+        else:
+            self.console.print(f"crawling {len(self.sources)} source(s)...")
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._live is not None:
+            self._live.__exit__(kind, exc, tb)
+
+    def update(self, tally: CrawlTally) -> None:
+        if self._live is not None:
+            self._live.update(self._table(tally))
+
+    def _table(self, tally: CrawlTally | None) -> Table:
+        table = Table(title="crawling", title_justify="left")
+        table.add_column("source")
+        for header in _HEADERS:
+            table.add_column(header, justify="right")
+        shown = self.sources if len(self.sources) <= 30 else []
+        for source in shown:
+            counts = tally.sources[source.id].counts if tally else {}
+            table.add_row(source.id, *(str(counts.get(col, 0)) for col in _COLUMNS))
+        if tally is not None:
+            totals = tally.totals()
+            table.add_row("[bold]all", *(f"[bold]{totals.get(col, 0)}" for col in _COLUMNS))
+        return table
+
+
+def print_crawl_summary(
+    console: Console, sources: Sequence[SourceConfig], result: CrawlResult
+) -> None:
+    table = Table(title=f"crawl finished ({result.finish_reason})", title_justify="left")
+    table.add_column("source")
+    table.add_column("status")
+    for header in _HEADERS:
+        table.add_column(header, justify="right")
+    for source in sources:
+        tally = result.tally.sources[source.id]
+        status = tally.status() if result.finish_reason == "finished" else "interrupted"
+        style = {"ok": "green", "partial": "yellow"}.get(status, "red")
+        table.add_row(
+            source.id, f"[{style}]{status}", *(str(tally.counts.get(c, 0)) for c in _COLUMNS)
+        )
+    totals = result.tally.totals()
+    table.add_row("[bold]all", "", *(f"[bold]{totals.get(c, 0)}" for c in _COLUMNS))
+    console.print(table)
+    for source in sources:
+        for error in result.tally.sources[source.id].errors[:5]:
+            console.print(
+                f"  [red]failed[/red] {source.id}: {error['url']} ({error['error']})",
+                highlight=False,
+            )
+
+
+def print_json_lines(rows: Iterable[Any]) -> None:
+    for row in rows:
+        print(json.dumps(article_record(row), ensure_ascii=False))
+
+
+def print_article_table(console: Console, rows: Sequence[Any]) -> None:
+    if not rows:
+        console.print("no articles stored yet")
+        return
+    table = Table()
+    for name in ("id", "published", "source", "title"):
+        table.add_column(name, overflow="fold")
+    for row in rows:
+        table.add_row(
+            str(row.id),
+            published_iso(row.published_on, row.published_at) or "-",
+            row.source_id,
+            row.title or "(untitled)",
+        )
+    console.print(table)
+
+
+def print_article(console: Console, article: Any, attachments: Sequence[Any]) -> None:
+    record = article_record(article)
+    console.print(f"[bold]{record['title'] or '(untitled)'}[/bold]", highlight=False)
+    for key in (
+        "id",
+        "source",
+        "url",
+        "published_at",
+        "author",
+        "origin",
+        "site_name",
+        "language",
+        "fetched_at",
+    ):
+        console.print(
+            f"[dim]{key}:[/dim] {record[key] if record[key] is not None else '-'}", highlight=False
+        )
+    for attachment in attachments:
+        console.print(
+            f"[dim]attachment:[/dim] {attachment.title or ''} {attachment.url}", highlight=False
+        )
+    console.print()
+    console.print(record["text"], highlight=False, markup=False)
+
+
+def print_extracted(console: Console, label: str, article: ExtractedArticle) -> None:
+    console.rule(label)
+    console.print(f"[bold]{article.title or '(untitled)'}[/bold]", highlight=False)
+    date_text = published_iso(article.published_on, article.published_at) or "-"
+    for key, value in (
+        ("published_at", date_text),
+        ("author", article.author),
+        ("origin", article.origin),
+        ("site_name", article.site_name),
+        ("language", article.language),
+        ("encoding", article.encoding),
+    ):
+        console.print(f"[dim]{key}:[/dim] {value or '-'}", highlight=False)
+    console.print()
+    console.print(article.text or "(no text)", highlight=False, markup=False)
+
+
+def print_sources(
+    console: Console, sources: Sequence[SourceConfig], overview: Mapping[str, Any], *, as_json: bool
+) -> None:
+    rows: list[dict[str, Any]] = []
+    for source in sources:
+        info = overview.get(source.id)
+        run = info.last_run if info else None
+        rows.append(
+            {
+                "id": source.id,
+                "name": source.name,
+                "last_run": run.started_at.isoformat() if run else None,
+                "status": run.status if run else "never crawled",
+                "new_in_last_run": run.new_articles if run else 0,
+                "failed_in_last_run": run.failed if run else 0,
+                "articles": info.article_count if info else 0,
+            }
+        )
+    if as_json:
+        for row in rows:
+            print(json.dumps(row, ensure_ascii=False))
+        return
+    table = Table()
+    for name in ("id", "name", "last run", "status", "new", "failed", "articles"):
+        table.add_column(name)
+    for row in rows:
+        table.add_row(
+            row["id"],
+            row["name"],
+            (row["last_run"] or "-")[:19],
+            row["status"],
+            str(row["new_in_last_run"]),
+            str(row["failed_in_last_run"]),
+            str(row["articles"]),
+        )
+    console.print(table)
+
+
+@contextmanager
+def counting_progress(console: Console, label: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar (terminal) or a closing line; yields the advance(n) callback."""
+    progress = Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not console.is_terminal,
+    )
+    with progress:
+        task = progress.add_task(label, total=total)
+        yield lambda n: progress.advance(task, n)

@@ -1,0 +1,69 @@
+"""Scrapy settings for forumwatch, plus forumwatch's own (prefixed FORUMWATCH_*).
+
+The YAML config's ``scrapy_settings`` mapping overrides any of these per deployment; the CLI sets
+``FORUMWATCH_DATABASE_URL`` and ``FORUMWATCH_CONFIG_PATH`` from the config.
+"""
+
+BOT_NAME = "forumwatch"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+# --- Identity and politeness -------------------------------------------------------------------
+# An identifying User-Agent with a contact point, as site operators expect from a polite crawler.
+USER_AGENT = "forumwatch/0.1 (+https://github.com/forumwatch/forumwatch; news monitoring)"
+ROBOTSTXT_OBEY = True
+# Many sources are polled at once; politeness is per site (the two settings below).
+CONCURRENT_REQUESTS = 128
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.5
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False  # on by default in Scrapy; an open port nobody needs (scrapy#3429)
+
+# --- Faults --------------------------------------------------------------------------------------
+# Scrapy's 180 s timeout x 2 retries can stall a request ~9 minutes (scrapy#3108).
+DOWNLOAD_TIMEOUT = 30
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Exponential backoff between retries: base * 2**(attempt-1), capped.
+RETRY_BACKOFF_BASE = 2.0
+RETRY_BACKOFF_MAX = 60.0
+REDIRECT_MAX_TIMES = 5
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+DNS_TIMEOUT = 15
+HTTPERROR_ALLOW_ALL = False
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.retry.BackoffRetryMiddleware": 550,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.extract.ExtractPipeline": 300,
+    "crawler.pipelines.store.StorePipeline": 800,
+}
+
+# --- Engine tuning (measured in ../shared/NOTES.md) ----------------------------------------------
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+# One item per response: a higher value only starts idle asyncio tasks (30% of CPU at 100).
+CONCURRENT_ITEMS = 1
+LOG_LEVEL = "INFO"
+# Breadth-first keeps list pages ahead of deep pagination, so new articles come first.
+DEPTH_PRIORITY = 1
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+
+# --- forumwatch ----------------------------------------------------------------------------------
+# SQLAlchemy URL of the store; set by the CLI from the config (and $FORUMWATCH_DATABASE_URL).
+FORUMWATCH_DATABASE_URL = "sqlite:///data/forumwatch.db"
+# Worker processes for extraction; 0 extracts inside Scrapy's process. None: one per core.
+FORUMWATCH_EXTRACT_WORKERS = None
+# Articles buffered before one database transaction writes them; and the longest they wait.
+FORUMWATCH_STORE_BATCH = 100
+FORUMWATCH_STORE_INTERVAL = 1.0
+# Content types treated as pages; anything else found behind an article link is an attachment.
+FORUMWATCH_PAGE_CONTENT_TYPES = ["text/html", "application/xhtml+xml", "text/plain", ""]

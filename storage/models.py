@@ -1,0 +1,205 @@
+"""Database tables and the plain records the crawler hands to ``storage.queries``.
+
+Tables are SQLModel classes (``table=True``) with plural snake_case names. Every datetime column
+is a ``datetime`` field, which SQLModel maps to its ``UTCDateTime`` type decorator: aware values
+are stored as UTC and read back as aware UTC datetimes, on SQLite too (naive values are refused
+when a statement runs). A publication date without a time of day stays a ``date``.
+
+Model families follow the ``XBase -> X(table=True)`` / ``NewX`` pattern so the input records and
+the tables share one field list. The schema itself is created by the Alembic migrations in
+``storage/migrations``; keep them in step with this module.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Final, Literal, get_args
+
+from sqlalchemy import JSON, BigInteger, LargeBinary, Text
+from sqlmodel import Field, SQLModel
+
+# Named constraints and indexes, so later migrations (batch mode on SQLite) can refer to them.
+NAMING_CONVENTION: Final = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLModel.metadata.naming_convention = NAMING_CONVENTION
+
+UrlState = Literal["article", "attachment", "gone", "error", "redirect", "not_article"]
+URL_STATES: Final = frozenset(get_args(UrlState))
+# States that a later failure or redirect must never overwrite: the content is already stored.
+PROTECTED_URL_STATES: Final = frozenset({"article", "attachment"})
+
+RunStatus = Literal["running", "ok", "partial", "failed", "interrupted"]
+RUN_STATUSES: Final = frozenset(get_args(RunStatus))
+RUN_COUNTERS: Final = ("list_pages", "new_articles", "known_articles", "failed", "attachments")
+MAX_RUN_ERRORS: Final = 50
+
+
+def utcnow() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class Source(SQLModel, table=True):
+    """A watched site, mirrored from the YAML configuration (``sources[].id`` is the key)."""
+
+    __tablename__ = "sources"
+
+    id: str = Field(primary_key=True)
+    name: str
+    start_urls: list[str] = Field(default_factory=list, sa_type=JSON)
+    tags: list[str] = Field(default_factory=list, sa_type=JSON)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class CrawlRun(SQLModel, table=True):
+    """One crawl of one source, with its counters and a sample of its errors."""
+
+    __tablename__ = "crawl_runs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: str = Field(foreign_key="sources.id", index=True)
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    status: str = "running"
+    list_pages: int = 0
+    new_articles: int = 0
+    known_articles: int = 0
+    failed: int = 0
+    attachments: int = 0
+    errors: list[dict[str, str]] = Field(default_factory=list, sa_type=JSON)
+
+
+class ArticleContent(SQLModel):
+    """What extraction produces from a page; also the fields ``reextract`` rewrites."""
+
+    title: str | None = None
+    text: str = Field(sa_type=Text)
+    published_on: date | None = Field(default=None, index=True)
+    """The calendar date the page states, in the site's own time zone."""
+    published_at: datetime | None = None
+    """Set only when the page gives a time of day."""
+    author: str | None = None
+    origin: str | None = None
+    site_name: str | None = None
+    language: str | None = None
+    encoding: str | None = None
+    content_hash: str = Field(index=True)
+    """Hex SHA-256 of ``text``, computed by the caller."""
+    extracted_at: datetime
+
+
+class ArticleBase(ArticleContent):
+    """An article's columns apart from its id."""
+
+    source_id: str = Field(foreign_key="sources.id", index=True)
+    url: str
+    """The final URL fetched (after redirects)."""
+    canonical_url: str = Field(unique=True)
+    fetched_at: datetime = Field(index=True)
+    crawl_run_id: int | None = Field(default=None, foreign_key="crawl_runs.id")
+
+
+class Article(ArticleBase, table=True):
+    """A stored article; its raw HTML lives in ``ArticleHtml`` so listings never load it."""
+
+    __tablename__ = "articles"
+
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class NewArticle(ArticleBase):
+    """An article to store, with its compressed page and how a redirect reached it."""
+
+    raw_html_compressed: bytes
+    """zlib-compressed page bytes, compressed by the caller."""
+    content_type: str | None = None
+    header_charset: str | None = None
+    request_canonical_url: str | None = None
+    """The URL as linked, when a redirect moved it elsewhere."""
+
+
+class ArticleUpdate(ArticleContent):
+    """New extraction results for a stored article."""
+
+    id: int
+
+
+class ArticleHtml(SQLModel, table=True):
+    """The raw page of an article, zlib-compressed."""
+
+    __tablename__ = "article_html"
+
+    article_id: int = Field(primary_key=True, foreign_key="articles.id", ondelete="CASCADE")
+    raw_html: bytes = Field(sa_type=LargeBinary)
+    content_type: str | None = None
+    header_charset: str | None = None
+
+
+class AttachmentBase(SQLModel):
+    """An attachment's columns apart from its id."""
+
+    source_id: str = Field(foreign_key="sources.id", index=True)
+    url: str
+    canonical_url: str = Field(unique=True)
+    article_id: int | None = Field(
+        default=None, foreign_key="articles.id", index=True, ondelete="SET NULL"
+    )
+    title: str | None = None
+    """The link text."""
+    content_type: str | None = None
+    size: int | None = Field(default=None, sa_type=BigInteger)
+    discovered_at: datetime = Field(default_factory=utcnow)
+
+
+class Attachment(AttachmentBase, table=True):
+    """A document (PDF, DOC, XLS, image...) linked from a source's pages."""
+
+    __tablename__ = "attachments"
+
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class NewAttachment(AttachmentBase):
+    """An attachment to store."""
+
+
+class CrawledUrl(SQLModel, table=True):
+    """The crawler's memory of every URL it dealt with, so a routine crawl never refetches one."""
+
+    __tablename__ = "crawled_urls"
+
+    canonical_url: str = Field(primary_key=True)
+    source_id: str = Field(foreign_key="sources.id", index=True)
+    state: str
+    http_status: int | None = None
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_type=Text)
+    first_seen_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    retry_after: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UrlRecord:
+    """What happened to one URL, for ``record_urls``."""
+
+    canonical_url: str
+    source_id: str
+    state: str
+    """One of ``URL_STATES`` (see ``UrlState``); checked by ``record_urls``."""
+    http_status: int | None = None
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class SourceOverview:
+    """A source with its latest crawl run and how many articles it has."""
+
+    source: Source
+    last_run: CrawlRun | None
+    article_count: int

@@ -1,0 +1,62 @@
+"""The CLI's contract: config errors, exit codes, JSON shapes of `extract`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from crawler.cli import app
+
+runner = CliRunner()
+
+PAGE = """<html><head><meta charset="utf-8"><title>2024城市更新论坛在杭州举行_示例市人民政府</title></head>
+<body><div class="nav"><a href="/">首页</a></div><div id="position">当前位置：首页 &gt; 新闻</div>
+<h1>2024城市更新论坛在杭州举行</h1><div class="info">发布时间：2024年11月04日 10:30 来源：人民资讯</div>
+<div class="content"><p>11月3日，2024城市更新论坛在杭州举行，来自全国的三百余位嘉宾参加论坛。</p>
+<p>论坛围绕城市更新与城市治理展开讨论，多位市长作主旨演讲，并发布了城市更新白皮书。</p></div>
+<div class="footer">版权所有：示例市人民政府 ICP备12345678号</div></body></html>"""
+
+
+def test_bad_config_names_file_and_field_and_touches_no_database(tmp_path: Path) -> None:
+    config = tmp_path / "bad.yaml"
+    database = tmp_path / "db.sqlite"
+    config.write_text(
+        f"database: sqlite:///{database}\nsources:\n- id: x\n  name: X\n  start_urls: [notaurl]\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["--config", str(config), "crawl"])
+    assert result.exit_code == 1
+    assert str(config) in result.output
+    assert "sources[0] (id=x).start_urls" in result.output
+    assert not database.exists()
+
+
+def test_unknown_source_id_exits_1(tmp_path: Path) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        f"database: sqlite:///{tmp_path / 'db.sqlite'}\n"
+        "sources:\n- id: x\n  name: X\n  start_urls: ['http://127.0.0.1:9/']\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["--config", str(config), "crawl", "nope"])
+    assert result.exit_code == 1
+    assert "unknown source id(s): nope" in result.output
+
+
+def test_extract_json_one_object_per_input_in_order(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_bytes(PAGE.encode("gb18030").replace(b"utf-8", b"gbk"))
+    missing = tmp_path / "missing.html"
+    result = runner.invoke(app, ["extract", "--json", str(page), str(missing), str(page)])
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert [line["input"] for line in lines] == [str(page), str(missing), str(page)]
+    first = lines[0]
+    assert first["title"] == "2024城市更新论坛在杭州举行"
+    assert first["published_at"] == "2024-11-04T10:30:00+08:00"
+    assert first["origin"] == "人民资讯"
+    assert first["language"] == "zh"
+    assert "三百余位嘉宾" in first["text"]
+    assert "版权所有" not in first["text"] and "当前位置" not in first["text"]
+    assert "error" in lines[1]

@@ -1,0 +1,61 @@
+"""Feeds, sitemaps and URL canonicalization."""
+
+from __future__ import annotations
+
+from crawler.feeds import FeedKind, parse_feed, sniff_feed
+from crawler.urls import canonicalize, is_attachment_url, same_site
+
+RSS = b"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>
+<item><title>a</title><link>http://x.cn/2024/a.html</link></item>
+<item><title>b</title><guid>http://x.cn/2024/b.html</guid></item></channel></rss>"""
+ATOM = b"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom">
+<entry><link rel="alternate" href="/2021-05/23/c_1.htm"/></entry>
+<entry><link href="http://x.cn/2021-05/24/c_2.htm"/></entry></feed>"""
+SITEMAP = b"""<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<url><loc>http://x.cn/show-1.html</loc><lastmod>2024-11-04</lastmod></url>
+<url><loc> http://x.cn/show-2.html </loc></url></urlset>"""
+INDEX = b"""<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<sitemap><loc>http://x.cn/sitemap-1.xml</loc></sitemap></sitemapindex>"""
+
+
+def test_feeds_and_sitemaps() -> None:
+    rss = parse_feed(RSS, "http://x.cn/rss.xml")
+    assert rss is not None and rss.kind is FeedKind.RSS
+    assert rss.articles == ["http://x.cn/2024/a.html", "http://x.cn/2024/b.html"]
+    atom = parse_feed(ATOM, "http://x.cn/atom.xml")
+    assert atom is not None and atom.articles == [
+        "http://x.cn/2021-05/23/c_1.htm",
+        "http://x.cn/2021-05/24/c_2.htm",
+    ]
+    sitemap = parse_feed(SITEMAP, "http://x.cn/sitemap.xml")
+    assert sitemap is not None and sitemap.articles == [
+        "http://x.cn/show-1.html",
+        "http://x.cn/show-2.html",
+    ]
+    index = parse_feed(INDEX, "http://x.cn/sitemap.xml")
+    assert index is not None and index.sitemaps == ["http://x.cn/sitemap-1.xml"]
+
+
+def test_html_is_not_a_feed() -> None:
+    assert sniff_feed(b"<!DOCTYPE html><html><body><rss>no</rss></body></html>") is None
+    assert parse_feed(b"\x89PNG\r\n", "http://x.cn/") is None
+
+
+def test_canonicalize() -> None:
+    assert canonicalize("HTTP://WWW.X.gov.CN:80/a/index.html#top") == "http://www.x.gov.cn/a/"
+    assert canonicalize("https://x.cn:443/a?utm_source=wx&id=2&b=1") == "https://x.cn/a?b=1&id=2"
+    assert canonicalize("http://x.cn/a;jsessionid=ABC?id=1") == "http://x.cn/a?id=1"
+    assert (
+        canonicalize("http://127.0.0.1:8080/x/../y/show-1.html")
+        == "http://127.0.0.1:8080/y/show-1.html"
+    )
+    assert canonicalize("http://x.cn/a?page=2") != canonicalize("http://x.cn/a?page=3")
+
+
+def test_attachments_and_sites() -> None:
+    assert is_attachment_url("http://x.cn/upload/plan.PDF")
+    assert is_attachment_url("http://x.cn/f/a.docx")
+    assert not is_attachment_url("http://x.cn/t20240101_1.html")
+    assert same_site("http://www.jm.gov.cn/a", "http://news.jm.gov.cn/b")
+    assert not same_site("http://www.jm.gov.cn/a", "http://www.gov.cn/b")
+    assert not same_site("http://127.0.0.1:8001/a", "http://127.0.0.1:8002/a")

@@ -1,0 +1,124 @@
+"""Unit tests for crawler.boilerplate: line-level cleanup and the pattern cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crawler import boilerplate
+from crawler.boilerplate import (
+    clean_lines,
+    get_patterns,
+    is_meta_line,
+    load_patterns,
+    reset_patterns,
+)
+
+BODY = [
+    "11月19日至21日，2017中国新型城市论坛荆门峰会在荆门绿色生态科技产业城国际会展中心举行。",
+    "开幕式现场",
+    "坚持绿色发展，荆门迈出铿锵步伐",
+    "近年来，我市认真践行新发展理念，坚持全域绿色发展，突出生态立市不动摇。(邓显军)",
+]
+
+
+def test_clean_body_is_untouched() -> None:
+    assert clean_lines(BODY) == BODY
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        ["当前位置：首页 > 工作动态"],
+        ["您现在的位置：首页>>新闻中心>>荆门要闻"],
+        ["文章来源: 文章类型: 内容分类:"],
+        ["发布时间：2024-11-04 10:30 来源：荆门日报 浏览次数：1234"],
+        ["2024-11-04"],
+        ["2021年05月24日 09:15 阅读：3862"],
+        ["【字号：大 中 小】【打印本页】【关闭窗口】"],
+        ["字体：【大】【中】【小】 视力保护色："],
+        ["分享到：微信 微博 QQ空间"],
+        ["作者：张三"],
+    ],
+)
+def test_head_chrome_is_dropped(head: list[str]) -> None:
+    assert clean_lines(head + BODY) == BODY
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        ["相关新闻", "全国市长研修学院举办城市更新专题研究班 2024-11-15"],
+        ["相关链接：", "中国政府网", "商务部"],
+        [
+            "商务部网站版权与免责声明:",
+            "1、凡本站及其子站注明“文章类型:原创”的所有作品，其版权属于商务部网站。",
+        ],
+        [
+            "局长致辞",
+            "吸收外商直接投资与开展对外投资合作是中国对外开放政策的重要组成部分，是必由之路。",
+        ],
+        ["上一篇：城投专委会赴深圳调研", "下一篇：城市更新专题研讨会举行"],
+        ["版权所有：荆门市人民政府", "地址：荆门市象山大道39号 邮编：448000", "鄂ICP备05003306号"],
+        ["• 新闻中心"],
+        ["【打印】 【关闭】"],
+        ["转载请注明出处"],
+        ["来源：全国市长研修学院"],
+    ],
+)
+def test_tail_chrome_is_dropped(tail: list[str]) -> None:
+    assert clean_lines(BODY + tail) == BODY
+
+
+def test_breadcrumb_glued_to_text_keeps_the_text() -> None:
+    assert clean_lines([*BODY, "（完）当前位置:首页> 工作动态"]) == [*BODY, "（完）"]
+
+
+def test_notice_lines_are_body() -> None:
+    notice = [
+        "为深入交流城市规划领域的新理念、新方法和新实践，经研究，定于2024年9月在合肥召开年会。",
+        "一、会议时间",
+        "二、会议安排",
+        "时间：2024年9月6日至8日",
+        "联系人：王芳",
+        "联系电话：0551-62345678",
+        "电子邮箱：nianhui@example.org.cn",
+        "中国城市规划学会",
+        "2024年7月15日",
+    ]
+    assert clean_lines(notice) == notice
+
+
+def test_cut_marker_before_any_body_is_only_dropped() -> None:
+    assert clean_lines(["相关新闻", *BODY]) == BODY
+
+
+def test_footer_line_followed_by_a_paragraph_is_only_dropped() -> None:
+    paragraph = BODY[0] + "来自联合国人居署、欧洲环境基金会的专家学者齐聚一堂。"
+    lines = [BODY[0], "京ICP备14022686号-4", paragraph]
+    assert clean_lines(lines) == [BODY[0], paragraph]
+
+
+def test_weak_labels_only_at_the_head() -> None:
+    assert is_meta_line("时间：2024-11-04", 0)
+    assert not is_meta_line("时间：2024年9月6日至8日", 5)
+    assert is_meta_line("来源：人民网", 9)
+    assert not is_meta_line("来源：本文所述数据来自国家统计局公开发布的统计年鉴。", 9)
+
+
+def test_patterns_are_cached_and_reset(tmp_path: Path) -> None:
+    first = get_patterns()
+    assert get_patterns() is first
+    reset_patterns()
+    assert get_patterns() is not first
+    custom = tmp_path / "boilerplate.yaml"
+    custom.write_text("cut_markers: [到此为止]\n", encoding="utf-8")
+    patterns = load_patterns(custom)
+    assert patterns.cut_marker.match("到此为止")
+    assert not patterns.breadcrumb.search("当前位置")
+
+
+def test_patterns_file_is_valid() -> None:
+    patterns = load_patterns(boilerplate.PATTERNS_FILE)
+    assert "pdf" in patterns.attachment_extensions and "share" in patterns.chrome_tokens

@@ -1,0 +1,177 @@
+"""Unit tests for crawler.dates: only stated publication dates, never body or related-list dates."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from crawler.dates import (
+    PublicationDate,
+    date_from_head,
+    date_from_meta,
+    date_from_scripts,
+    date_from_url,
+    find_publication_date,
+    is_date_only,
+    parse_date,
+    starts_with_date,
+)
+
+
+def utc(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "day", "at"),
+    [
+        ("发布时间：2024-11-04", date(2024, 11, 4), None),
+        ("2024/11/04", date(2024, 11, 4), None),
+        ("2024.11.04", date(2024, 11, 4), None),
+        ("2024年11月4日", date(2024, 11, 4), None),
+        ("2017年11月23日", date(2017, 11, 23), None),
+        ("2024年11月04日 10:30", date(2024, 11, 4), utc(2024, 11, 4, 2, 30)),
+        ("２０２４－１１－０４　１０：３０", date(2024, 11, 4), utc(2024, 11, 4, 2, 30)),
+        ("2024-11-04-10:30:00", date(2024, 11, 4), utc(2024, 11, 4, 2, 30)),
+        ("2024-11-04T10:30:00+08:00", date(2024, 11, 4), utc(2024, 11, 4, 2, 30)),
+        ("2024-11-03T16:00:00Z", date(2024, 11, 4), utc(2024, 11, 3, 16, 0)),
+        ("2024-11-04 00:00:00", date(2024, 11, 4), None),  # a placeholder, not a time
+        ("日期：2024年5月21日 星期二", date(2024, 5, 21), None),
+    ],
+)
+def test_parse_date(text: str, day: date, at: datetime | None) -> None:
+    assert parse_date(text) == PublicationDate(day, at)
+
+
+@pytest.mark.parametrize(
+    "text", ["2023年", "2024-13-01", "2024-02-30", "1980-01-01", "3099-01-01", "v2.5.1"]
+)
+def test_parse_date_rejects(text: str) -> None:
+    assert parse_date(text) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "day"),
+    [
+        ("http://x.gov.cn/zwdt/202105/t20210524_123456.html", date(2021, 5, 24)),
+        ("http://news.cn/2024-11/04/c_1130213.htm", date(2024, 11, 4)),
+        ("http://a.cn/202411/04/content_1.html", date(2024, 11, 4)),
+        ("http://a.cn/news/20241104/123.html", date(2024, 11, 4)),
+        ("http://a.cn/art/2024/11/4/art_1229_5678.html", date(2024, 11, 4)),
+        ("http://a.cn/news/2024/1104/88.html", date(2024, 11, 4)),
+        ("http://a.cn/doc_20241104.html", date(2024, 11, 4)),
+    ],
+)
+def test_date_from_url(url: str, day: date) -> None:
+    assert date_from_url(url) == PublicationDate(day)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://tzswj.mofcom.gov.cn/article/gzdt/202105/20210503063063.shtml",
+        "http://a.cn/news/show.php?id=20241104",
+        "http://a.cn/2024/news.html",
+        "",
+    ],
+)
+def test_date_from_url_needs_a_full_date_in_the_path(url: str) -> None:
+    assert date_from_url(url) is None
+
+
+def test_meta_names_and_jsonld() -> None:
+    assert date_from_meta({"pubdate": "2024-06-18 09:30"}) == PublicationDate(
+        date(2024, 6, 18), utc(2024, 6, 18, 1, 30)
+    )
+    assert date_from_meta({"publishdate": "20240618"}) == PublicationDate(date(2024, 6, 18))
+    assert date_from_meta({"lastmodifiedtime": "2024-06-20"}) is None
+    jsonld = ['{"@type": "NewsArticle", "datePublished": "2024-06-18T09:30:00+08:00"}']
+    assert date_from_meta({}, jsonld).day == date(2024, 6, 18)  # type: ignore[union-attr]
+
+
+def test_head_prefers_labelled_then_bare_meta_line() -> None:
+    head = ["2024-11-05 分享", "发布时间：2024-11-04 来源：人民网"]
+    assert date_from_head(head).day == date(2024, 11, 4)  # type: ignore[union-attr]
+    assert date_from_head(["2024-11-04"]).day == date(2024, 11, 4)  # type: ignore[union-attr]
+
+
+def test_head_stops_at_the_first_paragraph() -> None:
+    head = [
+        "2023年10月31日，2023年世界城市日全球主场活动在伊斯坦布尔举行，我市代表团应邀出席。",
+        "相关新闻 2023-11-02",
+    ]
+    assert date_from_head(head) is None
+
+
+def test_head_ignores_dates_inside_prose_lines() -> None:
+    assert (
+        date_from_head(["本次论坛将于2024年5月21日在太原举办，敬请关注各方动态和后续报道安排"])
+        is None
+    )
+
+
+def test_priority_meta_then_head_then_url() -> None:
+    found = find_publication_date(
+        {"pubdate": "2024-01-02"},
+        head_lines=["发布时间：2024-01-03"],
+        url="http://a.cn/t20240104_1.html",
+    )
+    assert found == PublicationDate(date(2024, 1, 2))
+    found = find_publication_date({}, head_lines=["来源：本站"], url="http://a.cn/t20240104_1.html")
+    assert found == PublicationDate(date(2024, 1, 4))
+
+
+def test_meta_day_gets_the_meta_line_time() -> None:
+    found = find_publication_date(
+        {"pubdate": "2024-01-02"}, head_lines=["2024-01-02 08:15 来源：本站"]
+    )
+    assert found == PublicationDate(date(2024, 1, 2), utc(2024, 1, 2, 0, 15))
+
+
+def test_labelled_date_elsewhere_is_a_last_resort() -> None:
+    lines = ["正文……", "发布日期：2024-03-08", "某某新闻 2024-04-01"]
+    assert find_publication_date({}, page_lines=lines).day == date(2024, 3, 8)  # type: ignore[union-attr]
+    assert find_publication_date({}, page_lines=["某某新闻 2024-04-01"]) is None
+
+
+def test_tagged_elements_come_before_the_url() -> None:
+    found = find_publication_date(
+        {}, tagged=["2024-05-06 07:08:09"], url="http://a.cn/t20240101_1.html"
+    )
+    assert found == PublicationDate(date(2024, 5, 6), utc(2024, 5, 5, 23, 8, 9))
+
+
+@pytest.mark.parametrize(
+    ("line", "only", "starts"),
+    [
+        ("2024-11-04", True, True),
+        ("【2024年11月4日 星期一】", True, True),
+        ("日期：2024-11-04 10:30", True, True),
+        ("2024-05-20 14:22 南方网", False, True),
+        ("2024年5月20日，论坛开幕", False, True),
+        ("论坛于2024年5月20日开幕", False, False),
+    ],
+)
+def test_line_shapes(line: str, only: bool, starts: bool) -> None:
+    assert is_date_only(line) is only
+    assert starts_with_date(line) is starts
+
+
+def test_pinyin_readings_do_not_hide_labels() -> None:
+    assert date_from_head(
+        ["發(fā)布時間：2024-07-26 來源：城投專委會 瀏覽次數(shù)：1234 次 閱讀"]
+    ) == (PublicationDate(date(2024, 7, 26)))
+
+
+def test_script_variables_and_their_priority() -> None:
+    scripts = ['var a = 1; var pubDate = "2024-11-04 10:30"; document.write(pubDate);']
+    assert date_from_scripts(scripts) == PublicationDate(date(2024, 11, 4), utc(2024, 11, 4, 2, 30))
+    assert date_from_scripts(['var updated = "2024-11-04";']) is None
+    found = find_publication_date({}, scripts=scripts, url="http://a.cn/t20240101_1.html")
+    assert found is not None and found.day == date(2024, 11, 4)
+
+
+def test_strong_label_wins_within_the_meta_line() -> None:
+    head = ["更新时间：2024-11-06 发布时间：2024-11-04"]
+    assert date_from_head(head) == PublicationDate(date(2024, 11, 4))
