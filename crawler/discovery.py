@@ -69,6 +69,7 @@ _JS_PAGER = re.compile(
     r"['\"]([\w.-]+)['\"]\s*,\s*['\"](\w+)['\"]"
 )
 _MIN_HEADLINE = 6
+_URL_ONLY_SCORE = 4  # a sitemap URL must score this much on its shape alone
 
 
 @dataclass
@@ -148,8 +149,8 @@ def _in_chrome(element: HtmlElement) -> bool:
     return False
 
 
-def article_score(url: str, text: str) -> int:
-    """How much a link looks like an article: URL shape plus headline-like anchor text."""
+def url_score(url: str) -> int:
+    """How much a URL alone looks like an article's (-10 for home, list and service pages)."""
     parts = urlsplit(url)
     path = parts.path
     if _NON_ARTICLE_PATH.search(path) and not parts.query:
@@ -157,6 +158,27 @@ def article_score(url: str, text: str) -> int:
     score = max((weight for pattern, weight in _ARTICLE_PATH if pattern.search(path)), default=0)
     if any(_ARTICLE_QUERY.match(key) and value.isdigit() for key, value in parse_qsl(parts.query)):
         score = max(score, 4)
+    return score
+
+
+def filter_listed_urls(urls: Iterable[str], article_links: str | None = None) -> list[str]:
+    """The article URLs among those a sitemap lists (sitemaps list every page of a site).
+
+    A ``re:`` override decides alone; otherwise a URL must have an article's shape (TRS, Hanweb,
+    dated paths, ``show-88.html``, ``?id=123``...). CSS/XPath overrides need a page, so they don't
+    apply here.
+    """
+    if article_links and article_links.startswith("re:"):
+        pattern = re.compile(article_links[3:])
+        return _dedupe(url for url in urls if pattern.search(url))
+    return _dedupe(url for url in urls if url_score(url) >= _URL_ONLY_SCORE)
+
+
+def article_score(url: str, text: str) -> int:
+    """How much a link looks like an article: URL shape plus headline-like anchor text."""
+    score = url_score(url)
+    if score < 0:
+        return score
     length = len(text)
     if length >= 12:
         score += 3

@@ -25,9 +25,9 @@ from twisted.python.failure import Failure
 from crawler.config import SourceConfig
 from crawler.content import header_charset, is_page, looks_binary_type
 from crawler.crawl_store import CrawlStore
-from crawler.discovery import discover, parse_html
+from crawler.discovery import discover, filter_listed_urls, parse_html
 from crawler.encoding import decode_html
-from crawler.feeds import parse_feed
+from crawler.feeds import FeedKind, parse_feed
 from crawler.items import AttachmentItem, PageItem
 from crawler.tally import CrawlTally
 from crawler.urls import canonicalize, is_attachment_url
@@ -98,7 +98,10 @@ class SourceSpider(scrapy.Spider):
             if canonicalize(sitemap) not in self._lists_seen:
                 self._lists_seen.add(canonicalize(sitemap))
                 yield self._request(source.id, sitemap, LIST, self.parse_start, page=1)
-        yield from self._schedule_articles(source, feed.articles)
+        articles = feed.articles
+        if feed.kind is FeedKind.SITEMAP:
+            articles = filter_listed_urls(articles, source.article_links)
+        yield from self._schedule_articles(source, articles)
 
     def parse_list(self, response: Response) -> Iterable[Any]:
         source = self.sources[response.meta["fw_source"]]

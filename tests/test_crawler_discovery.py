@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.discovery import article_score, discover, find_next_page, parse_html
+from crawler.discovery import (
+    article_score,
+    discover,
+    filter_listed_urls,
+    find_next_page,
+    parse_html,
+)
 
 BASE = "http://www.example.gov.cn/xwzx/gzdt/index.html"
 
@@ -125,3 +131,24 @@ def test_override_css_and_regex() -> None:
 )
 def test_article_score(url: str, text: str, positive: bool) -> None:
     assert (article_score(url, text) >= 3) is positive
+
+
+def test_sitemap_urls_are_filtered_to_article_shapes() -> None:
+    listed = [
+        "http://x.cn/",
+        "http://x.cn/about.html",
+        "http://x.cn/list-12.html",
+        "http://x.cn/index_2.html",
+        "http://x.cn/show-88.html",
+        "http://x.cn/xwzx/202411/t20241104_5678.html",
+        "http://x.cn/art/2024/11/4/art_100_3001.html",
+        "http://x.cn/news.php?id=1234",
+        "http://x.cn/show-88.html#top",
+    ]
+    assert filter_listed_urls(listed) == [
+        "http://x.cn/show-88.html",
+        "http://x.cn/xwzx/202411/t20241104_5678.html",
+        "http://x.cn/art/2024/11/4/art_100_3001.html",
+        "http://x.cn/news.php?id=1234",
+    ]
+    assert filter_listed_urls(listed, r"re:/list-\d+") == ["http://x.cn/list-12.html"]
