@@ -59,6 +59,9 @@ _MIN_CONTAINER_CHARS = 80  # word characters a content container must hold
 _MIN_PARAGRAPH_CHARS = 10  # a text block shorter than this is not scored as a paragraph
 _WIDEN_RATIO = 1.3  # widen the densest block while its parent holds this much more text
 _GENERIC_SLACK = 1.5  # a generic container may hold this much more text than the densest block
+_TITLE_LEVELS = 4  # ancestors of the title heading searched for the body
+_META_SLACK = 60  # chars a title heading may hold beyond the title (a date/source line)
+_ANCHOR_OVERRIDE = 3  # the densest block wins over the title's when it holds this much more
 _PARAGRAPH_TAGS = frozenset(
     ["p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "dd", "dt", "figcaption"]
 )
@@ -189,7 +192,7 @@ def _extract(html: str, url: str, codec: str) -> ExtractedArticle:
     facts = _read_facts(tree, url)
     _drop_non_content(tree)
     page_lines = render_lines(tree)
-    container = find_container(tree)
+    container = find_container(tree, facts.title)
     _drop_chrome(tree, container, get_patterns())
     raw_lines = render_lines(container) if container is not None else _fallback_lines(tree, url)
     head, before = _head_region(page_lines, raw_lines, facts.title)
@@ -261,9 +264,10 @@ def render_lines(root: HtmlElement) -> list[str]:
     return [line for line in lines if line]
 
 
-def find_container(tree: HtmlElement) -> HtmlElement | None:
+def find_container(tree: HtmlElement, title: str | None = None) -> HtmlElement | None:
     """The article's container: a CMS's own one if it holds enough unlinked text, else the
-    densest block of paragraphs (a generic ``<article>``/``.content`` that wraps it closely).
+    densest block of paragraphs near the title (a generic ``<article>``/``.content`` that wraps
+    it closely).
     """
     candidates = xpaths.CONTAINER_CANDIDATES(tree)
     for rule in xpaths.CONTENT_CONTAINERS:
@@ -271,14 +275,77 @@ def find_container(tree: HtmlElement) -> HtmlElement | None:
         if found is not None:
             return found
     body = xpaths.BODY(tree)
-    densest = densest_block(body[0] if body else tree)
+    blocks = _paragraph_blocks(body[0] if body else tree)
+    densest = _densest(blocks)
+    anchored = _title_anchored_block(tree, blocks, title)
+    if anchored is not None and (densest is None or not _dwarfs(densest, anchored, blocks)):
+        densest = anchored
     if densest is None:
         return None
     for rule in xpaths.GENERIC_CONTAINERS:
-        found = _best_match([el for el in candidates if _matches(el, rule)])
-        if found is not None and _wraps(found, densest):
-            return found
+        for wrapper in reversed([densest, *densest.iterancestors()]):
+            if (
+                _matches(wrapper, rule)
+                and _content_chars(wrapper) >= _MIN_CONTAINER_CHARS
+                and _wraps(wrapper, densest)
+            ):
+                return wrapper
     return densest
+
+
+def _title_anchored_block(
+    tree: HtmlElement, blocks: dict[HtmlElement, int], title: str | None
+) -> HtmlElement | None:
+    """The densest block inside the nearest ancestor of the title's heading that holds enough
+    paragraph text besides the heading: a short article wins over a wordier sidebar or footer."""
+    heading = _title_element(tree, title)
+    if heading is None:
+        return None
+    region = heading.getparent()
+    for _ in range(_TITLE_LEVELS):
+        if region is None or region.tag in ("body", "html"):
+            return None
+        inside = {
+            block: chars
+            for block, chars in blocks.items()
+            if _within(block, region) and not _within(block, heading)
+        }
+        found = _densest(inside)
+        if found is not None:
+            return found
+        region = region.getparent()
+    return None
+
+
+def _title_element(tree: HtmlElement, title: str | None) -> HtmlElement | None:
+    """The heading that states the title (exactly, or followed by a short meta line)."""
+    if not title:
+        return None
+    target = _squash(title)
+    near: HtmlElement | None = None
+    for element in xpaths.HEADINGS(tree):
+        text = _squash(element.text_content())
+        if text == target:
+            return element
+        if near is None and text.startswith(target) and len(text) <= len(target) + _META_SLACK:
+            near = element
+    return near
+
+
+def _within(element: HtmlElement, ancestor: HtmlElement) -> bool:
+    return element is ancestor or any(node is ancestor for node in element.iterancestors())
+
+
+def _block_total(element: HtmlElement, blocks: dict[HtmlElement, int]) -> int:
+    return sum(chars for block, chars in blocks.items() if _within(block, element))
+
+
+def _dwarfs(densest: HtmlElement, anchored: HtmlElement, blocks: dict[HtmlElement, int]) -> bool:
+    """The page's densest block holds far more text than the title's: the title is elsewhere
+    (a header box with a summary) and the body is the densest block."""
+    if _within(anchored, densest):
+        return False
+    return _block_total(densest, blocks) > _block_total(anchored, blocks) * _ANCHOR_OVERRIDE
 
 
 def _matches(element: HtmlElement, rule: xpaths.ContainerRule) -> bool:
@@ -370,12 +437,24 @@ def densest_block(root: HtmlElement) -> HtmlElement | None:
     (``<br>`` layouts) credits itself; parents get half. The winner is widened to its parent while
     the parent holds markedly more paragraph text (articles split over sibling wrappers).
     """
+    return _densest(_paragraph_blocks(root))
+
+
+def _paragraph_blocks(root: HtmlElement) -> dict[HtmlElement, int]:
+    """Block elements holding a paragraph's worth of their own unlinked text -> its letters."""
+    return {
+        block: chars
+        for block, chars in _own_text_chars(root).items()
+        if chars >= _MIN_PARAGRAPH_CHARS
+    }
+
+
+def _densest(blocks: dict[HtmlElement, int]) -> HtmlElement | None:
     credits: dict[HtmlElement, int] = {}
-    for block, chars in _own_text_chars(root).items():
-        if chars >= _MIN_PARAGRAPH_CHARS:
-            holder = block.getparent() if block.tag in _PARAGRAPH_TAGS else block
-            holder = block if holder is None else holder
-            credits[holder] = credits.get(holder, 0) + chars
+    for block, chars in blocks.items():
+        holder = block.getparent() if block.tag in _PARAGRAPH_TAGS else block
+        holder = block if holder is None else holder
+        credits[holder] = credits.get(holder, 0) + chars
     if not credits:
         return None
     scores = dict(credits)

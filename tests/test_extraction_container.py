@@ -1,0 +1,51 @@
+"""Choosing the article's container: a short article beside wordier sidebars and footers."""
+
+from __future__ import annotations
+
+from crawler.extraction import extract_from_text
+
+SIDEBAR = (
+    "本院是住房和城乡建设部直属事业单位，主要承担全国市长和城市管理干部的培训任务，"
+    "开展城市发展战略研究、政策咨询与国际交流合作，先后举办各类培训班数百期，"
+    "培训学员数万人次，形成了覆盖规划建设管理全过程的课程体系和案例库。"
+)
+FOOTER = [
+    "版权所有：某某学院 地址：北京市海淀区三里河路9号 邮编：100835",
+    "教学基地：北京、上海、深圳、成都、杭州、厦门、苏州、雄安新区",
+    "合作院校：清华大学、同济大学、东南大学、重庆大学、天津大学、华南理工大学",
+]
+BODY = [
+    "11月11日至15日，学院在北京举办第十二期城市更新专题研究班。",
+    "研究班围绕城市更新行动、城市体检、历史文化保护传承等内容安排了专题讲座。",
+    "学员们表示将把学习成果转化为推动城市高质量发展的具体行动。",
+]
+
+
+def _page(title_block: str) -> str:
+    paragraphs = "".join(f"<p>{line}</p>" for line in BODY)
+    footer = "".join(f"<p>{line}</p>" for line in FOOTER)
+    return f"""<html><head><title>学院举办第十二期城市更新专题研究班_某某学院</title></head><body>
+    <div class="main"><div class="left"><div id="Article">{title_block}
+    <div class="content">{paragraphs}</div></div></div>
+    <div class="right"><div class="box"><h5>学院简介</h5><div class="content"><p>{SIDEBAR}</p>
+    </div></div></div></div><div class="bottom-info">{footer}</div></body></html>"""
+
+
+def test_short_article_beats_wordier_sidebar_and_footer() -> None:
+    html = _page(
+        "<h1>学院举办第十二期城市更新专题研究班<br><span>2024-11-15 来源：某某学院</span></h1>"
+    )
+    article = extract_from_text(html, "http://x.cn/show-91.html")
+    assert article.title == "学院举办第十二期城市更新专题研究班"
+    assert article.text.split("\n") == BODY
+    assert article.origin == "某某学院"
+
+
+def test_summary_box_by_the_title_does_not_hide_a_long_body() -> None:
+    summary = "导读：" + "本期研究班聚焦城市更新，" * 4
+    long_body = "".join(f"<p>{BODY[0]}{SIDEBAR}</p>" for _ in range(6))
+    html = f"""<html><head><title>研究班开班</title></head><body>
+    <div class="head"><h1>研究班开班</h1><div class="summary">{summary}</div></div>
+    <div class="article-wrap"><div class="txt">{long_body}</div></div></body></html>"""
+    article = extract_from_text(html, "http://x.cn/show-92.html")
+    assert article.text.count(SIDEBAR) == 6
