@@ -10,7 +10,9 @@ import hashlib
 import logging
 import zlib
 from datetime import UTC, datetime
+from typing import Any
 
+from crawler.analysis import analyze
 from crawler.extraction import ExtractedArticle, extract_article
 from crawler.items import ArticleItem, PageItem
 from crawler.urls import canonicalize, is_attachment_url
@@ -56,31 +58,64 @@ def safe_extract(
         )
 
 
+def article_content(
+    extracted: ExtractedArticle,
+    *,
+    keep_traditional: bool = False,
+    fetched_at: datetime | None = None,
+    source_name: str | None = None,
+) -> dict[str, Any]:
+    """The ``ArticleContent`` fields of an extraction: normalized, flagged and scored."""
+    analyzed = analyze(
+        extracted,
+        keep_traditional=keep_traditional,
+        fetched_at=fetched_at,
+        source_name=source_name,
+    )
+    return {
+        "title": analyzed.title,
+        "text": analyzed.text,
+        "published_on": extracted.published_on,
+        "published_at": extracted.published_at,
+        "author": analyzed.author,
+        "origin": analyzed.origin,
+        "site_name": analyzed.site_name,
+        "language": extracted.language,
+        "encoding": extracted.encoding,
+        "content_hash": content_hash(analyzed.text),
+        "extracted_at": datetime.now(UTC),
+        "flags": analyzed.flags,
+        "relevant": analyzed.relevant,
+        "relevance_score": analyzed.relevance_score,
+        "topics": analyzed.topics,
+        "event_name": analyzed.event_name,
+        "event_city": analyzed.event_city,
+        "event_start": analyzed.event_start,
+        "event_end": analyzed.event_end,
+    }
+
+
 def build_article(page: PageItem) -> ArticleItem:
     """Extract a fetched page into an ArticleItem ready for the store pipeline."""
     extracted = safe_extract(page.body, page.url, page.header_charset, page.encoding_override)
     key = canonicalize(page.url)
+    content = article_content(
+        extracted,
+        keep_traditional=page.keep_traditional,
+        fetched_at=page.fetched_at,
+        source_name=page.source_name,
+    )
     article = NewArticle(
         source_id=page.source_id,
         url=page.url,
         canonical_url=key,
         request_canonical_url=page.request_url if page.request_url != key else None,
-        title=extracted.title,
-        text=extracted.text,
-        published_on=extracted.published_on,
-        published_at=extracted.published_at,
-        author=extracted.author,
-        origin=extracted.origin,
-        site_name=extracted.site_name,
-        language=extracted.language,
-        encoding=extracted.encoding,
         fetched_at=page.fetched_at,
-        extracted_at=datetime.now(UTC),
-        content_hash=content_hash(extracted.text),
         crawl_run_id=page.run_id,
         raw_html_compressed=compress_html(page.body),
         content_type=page.content_type,
         header_charset=page.header_charset,
+        **content,
     )
     attachments = [
         NewAttachment(

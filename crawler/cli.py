@@ -104,6 +104,12 @@ def articles(
     source: Annotated[str | None, typer.Option("--source", help="Only this source.")] = None,
     since: Annotated[str | None, typer.Option(help="Published on or after YYYY-MM-DD.")] = None,
     limit: Annotated[int, typer.Option(min=1, help="At most this many articles.")] = 20,
+    relevant: Annotated[
+        bool | None,
+        typer.Option(
+            "--relevant/--irrelevant", help="Only forum/summit articles (or only the others)."
+        ),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="JSON Lines, one article a line.")
     ] = False,
@@ -116,7 +122,7 @@ def articles(
     engine = _engine(_config())
     with session_scope(engine) as session:
         rows = queries.list_articles(
-            session=session, source_id=source, since=since_date, limit=limit
+            session=session, source_id=source, since=since_date, limit=limit, relevant=relevant
         )
         if as_json:
             views.print_json_lines(rows)
@@ -140,9 +146,26 @@ def show(
             raise _fail(f"no article with id {article_id}")
         attachments = queries.article_attachments(session=session, article_id=article_id)
         if as_json:
-            views.print_json_lines([article])
+            views.print_article_json(article, attachments)
         else:
             views.print_article(console, article, attachments)
+
+
+@app.command()
+def explain(
+    article_id: Annotated[int, typer.Argument(help="Article id (see `articles`).")],
+) -> None:
+    """Why an article scored as it did: the relevance rules that fired, its topics and flags."""
+    from crawler.relevance import score_article
+    from storage import queries
+    from storage.db import session_scope
+
+    engine = _engine(_config())
+    with session_scope(engine) as session:
+        article = queries.get_article(session=session, article_id=article_id)
+        if article is None:
+            raise _fail(f"no article with id {article_id}")
+        views.print_explanation(console, article, score_article(article.title, article.text))
 
 
 @app.command()
@@ -168,7 +191,7 @@ def reextract(
     ] = None,
 ) -> None:
     """Rebuild every stored article from its saved HTML (after an extraction fix)."""
-    from crawler.reextract import reextract_all
+    from crawler.reextract import SourceOptions, reextract_all
     from storage import queries
     from storage.db import session_scope
 
@@ -176,10 +199,13 @@ def reextract(
     engine = _engine(config)
     with session_scope(engine) as session:
         total = queries.count_articles(session=session, source_id=source)
-    encodings = {s.id: s.encoding for s in config.sources if s.encoding}
+    options = {
+        s.id: SourceOptions(name=s.name, encoding=s.encoding, keep_traditional=s.keep_traditional)
+        for s in config.sources
+    }
     with views.counting_progress(console, "re-extracting", total) as advance:
         result = reextract_all(
-            engine, source_id=source, encodings=encodings, workers=workers, on_progress=advance
+            engine, source_id=source, options=options, workers=workers, on_progress=advance
         )
     rate = result.articles / result.seconds if result.seconds else 0.0
     console.print(

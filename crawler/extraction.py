@@ -109,6 +109,7 @@ class ExtractedArticle:
     language: str | None  # "zh" for Chinese, else a langdetect code
     encoding: str  # codec actually used to decode
     attachments: tuple[tuple[str, str], ...]  # (absolute URL, link text)
+    replacement_chars: int = 0  # U+FFFD in the article's text before cleanup dropped them
 
 
 def extract_article(
@@ -218,7 +219,14 @@ def _extract(html: str, url: str, codec: str) -> ExtractedArticle:
         language=detect_language(f"{facts.title or ''}\n{text}"),
         encoding=codec,
         attachments=facts.attachments,
+        replacement_chars=_replacement_chars(container, facts.title),
     )
+
+
+def _replacement_chars(container: HtmlElement | None, title: str | None) -> int:
+    """U+FFFD characters in the article (the line cleanup drops them; the flags need them)."""
+    text = container.text_content() if container is not None else ""
+    return text.count("\ufffd") + (title or "").count("\ufffd")
 
 
 def parse_html(html: str) -> HtmlElement | None:

@@ -21,6 +21,8 @@ class PageItem:
     content_type: str | None = None
     encoding_override: str | None = None
     run_id: int | None = None
+    keep_traditional: bool = False
+    source_name: str | None = None
 
 
 @dataclass

@@ -3,7 +3,9 @@
 Fields (documented in README; later issues only add fields):
 ``id``, ``url``, ``canonical_url``, ``source``, ``title``, ``text``, ``published_at`` (ISO 8601:
 ``YYYY-MM-DD`` when the page gives only a date, ``YYYY-MM-DDTHH:MM:SS+08:00`` when it gives a
-time), ``author``, ``origin``, ``site_name``, ``language``, ``fetched_at`` (ISO 8601, UTC).
+time), ``author``, ``origin``, ``site_name``, ``language``, ``fetched_at`` (ISO 8601, UTC),
+``flags`` (quality flag codes), ``relevant``, ``relevance_score``, ``topics`` (topic ids) and
+``event`` (``{name, city, start, end}`` or null).
 """
 
 from __future__ import annotations
@@ -40,20 +42,44 @@ def article_record(article: Any) -> dict[str, Any]:
         "site_name": article.site_name,
         "language": article.language,
         "fetched_at": article.fetched_at.isoformat() if article.fetched_at else None,
+        **analysis_record(article),
+    }
+
+
+def analysis_record(article: Any) -> dict[str, Any]:
+    """The normalization-stage fields of a stored article or an ``AnalyzedArticle``."""
+    event = None
+    if article.event_name or article.event_start:
+        event = {
+            "name": article.event_name,
+            "city": article.event_city,
+            "start": article.event_start.isoformat() if article.event_start else None,
+            "end": article.event_end.isoformat() if article.event_end else None,
+        }
+    return {
+        "flags": list(article.flags or []),
+        "relevant": article.relevant,
+        "relevance_score": article.relevance_score,
+        "topics": list(article.topics or []),
+        "event": event,
     }
 
 
 def extracted_record(source: str, article: ExtractedArticle) -> dict[str, Any]:
     """JSON-ready dict of an extraction that was not stored (``forumwatch extract``)."""
+    from crawler.analysis import analyze
+
+    analyzed = analyze(article)
     return {
         "input": source,
-        "title": article.title,
-        "text": article.text,
+        "title": analyzed.title,
+        "text": analyzed.text,
         "published_at": published_iso(article.published_on, article.published_at),
-        "author": article.author,
-        "origin": article.origin,
-        "site_name": article.site_name,
+        "author": analyzed.author,
+        "origin": analyzed.origin,
+        "site_name": analyzed.site_name,
         "language": article.language,
         "encoding": article.encoding,
         "attachments": [{"url": url, "title": title} for url, title in article.attachments],
+        **analysis_record(analyzed),
     }

@@ -11,19 +11,30 @@ import multiprocessing
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from multiprocessing.pool import AsyncResult
 
 from sqlalchemy.engine import Engine
 
-from crawler.article_builder import content_hash, decompress_html, safe_extract
+from crawler.article_builder import article_content, decompress_html, safe_extract
 from crawler.pipelines.extract import worker_count
 from storage import queries
 from storage.db import session_scope
 from storage.models import ArticleUpdate
 
-Row = tuple[int, str, str, bytes, str | None]
-_overrides: dict[str, str] = {}
+Row = tuple[int, str, str, bytes, str | None, datetime]
+
+
+@dataclass(frozen=True)
+class SourceOptions:
+    """What a source's config changes about extraction and normalization."""
+
+    name: str | None = None
+    encoding: str | None = None
+    keep_traditional: bool = False
+
+
+_options: dict[str, SourceOptions] = {}
 
 
 @dataclass
@@ -33,30 +44,24 @@ class ReextractResult:
     seconds: float
 
 
-def _init_worker(overrides: Mapping[str, str]) -> None:
-    _overrides.clear()
-    _overrides.update(overrides)
+def _init_worker(options: Mapping[str, SourceOptions]) -> None:
+    _options.clear()
+    _options.update(options)
     import crawler.extraction  # noqa: F401  (warm up before the first batch)
 
 
 def reextract_row(row: Row) -> tuple[ArticleUpdate, str]:
-    """Extract one stored page again; returns the update and the previous-hash key (its id)."""
-    article_id, url, source_id, blob, charset = row
-    extracted = safe_extract(decompress_html(blob), url, charset, _overrides.get(source_id))
-    update = ArticleUpdate(
-        id=article_id,
-        title=extracted.title,
-        text=extracted.text,
-        published_on=extracted.published_on,
-        published_at=extracted.published_at,
-        author=extracted.author,
-        origin=extracted.origin,
-        site_name=extracted.site_name,
-        language=extracted.language,
-        encoding=extracted.encoding,
-        content_hash=content_hash(extracted.text),
-        extracted_at=datetime.now(UTC),
+    """Extract one stored page again; returns the update and its new content hash."""
+    article_id, url, source_id, blob, charset, fetched_at = row
+    options = _options.get(source_id, SourceOptions())
+    extracted = safe_extract(decompress_html(blob), url, charset, options.encoding)
+    content = article_content(
+        extracted,
+        keep_traditional=options.keep_traditional,
+        fetched_at=fetched_at,
+        source_name=options.name,
     )
+    update = ArticleUpdate(id=article_id, **content)
     return update, update.content_hash
 
 
@@ -64,7 +69,7 @@ def reextract_all(
     engine: Engine,
     *,
     source_id: str | None = None,
-    encodings: Mapping[str, str] | None = None,
+    options: Mapping[str, SourceOptions] | None = None,
     workers: int | None = None,
     batch_size: int = 200,
     on_progress: Callable[[int], None] | None = None,
@@ -76,7 +81,7 @@ def reextract_all(
     done = changed = 0
     context = multiprocessing.get_context("spawn")
     with context.Pool(
-        max(1, count), initializer=_init_worker, initargs=(dict(encodings or {}),)
+        max(1, count), initializer=_init_worker, initargs=(dict(options or {}),)
     ) as pool:
         pending: AsyncResult[list[tuple[ArticleUpdate, str]]] | None = None
         for batch in _batches(engine, source_id, batch_size):

@@ -16,7 +16,9 @@ from rich.table import Table
 from crawler.config import SourceConfig
 from crawler.extraction import ExtractedArticle
 from crawler.records import article_record, published_iso
+from crawler.relevance import Relevance, topic_labels
 from crawler.runner import CrawlResult
+from crawler.spam import find_spam
 from crawler.tally import CrawlTally
 
 _COLUMNS = ("list_pages", "new_articles", "known_articles", "failed", "attachments")
@@ -95,19 +97,36 @@ def print_json_lines(rows: Iterable[Any]) -> None:
         print(json.dumps(article_record(row), ensure_ascii=False))
 
 
+def print_article_json(article: Any, attachments: Sequence[Any]) -> None:
+    """``show --json``: the article's JSON Lines record plus its attachments."""
+    record = article_record(article)
+    record["attachments"] = [
+        {
+            "url": attachment.url,
+            "title": attachment.title,
+            "content_type": attachment.content_type,
+            "size": attachment.size,
+        }
+        for attachment in attachments
+    ]
+    print(json.dumps(record, ensure_ascii=False))
+
+
 def print_article_table(console: Console, rows: Sequence[Any]) -> None:
     if not rows:
         console.print("no articles stored yet")
         return
     table = Table()
-    for name in ("id", "published", "source", "title"):
+    for name in ("id", "published", "source", "relevant", "title", "flags"):
         table.add_column(name, overflow="fold")
     for row in rows:
         table.add_row(
             str(row.id),
             published_iso(row.published_on, row.published_at) or "-",
             row.source_id,
+            {True: "yes", False: "no"}.get(row.relevant, "-"),
             row.title or "(untitled)",
+            " ".join(row.flags or []),
         )
     console.print(table)
 
@@ -125,9 +144,21 @@ def print_article(console: Console, article: Any, attachments: Sequence[Any]) ->
         "site_name",
         "language",
         "fetched_at",
+        "relevant",
+        "relevance_score",
     ):
         console.print(
             f"[dim]{key}:[/dim] {record[key] if record[key] is not None else '-'}", highlight=False
+        )
+    console.print(f"[dim]flags:[/dim] {' '.join(record['flags']) or '-'}", highlight=False)
+    topics = "、".join(topic_labels(record["topics"])) or "-"
+    console.print(f"[dim]topics:[/dim] {topics}", highlight=False)
+    event = record["event"]
+    if event:
+        dates = " to ".join(dict.fromkeys(d for d in (event["start"], event["end"]) if d))
+        console.print(
+            f"[dim]event:[/dim] {event['name'] or '-'} | {event['city'] or '-'} | {dates or '-'}",
+            highlight=False,
         )
     for attachment in attachments:
         console.print(
@@ -135,6 +166,27 @@ def print_article(console: Console, article: Any, attachments: Sequence[Any]) ->
         )
     console.print()
     console.print(record["text"], highlight=False, markup=False)
+
+
+def print_explanation(console: Console, article: Any, relevance: Relevance) -> None:
+    """``explain``: the rules that fired for an article, with weights, and the verdict."""
+    verdict = "relevant" if relevance.relevant else "not relevant"
+    console.print(f"[bold]{article.title or '(untitled)'}[/bold]", highlight=False)
+    console.print(
+        f"score {relevance.score:g} (threshold {relevance.threshold:g}): {verdict}",
+        highlight=False,
+    )
+    table = Table()
+    for name in ("rule", "where", "weight", "matched"):
+        table.add_column(name, overflow="fold")
+    for signal in relevance.signals:
+        table.add_row(signal.rule, signal.where, f"{signal.weight:+g}", signal.matched)
+    console.print(table if relevance.signals else "no rule fired")
+    console.print(f"topics: {'、'.join(topic_labels(relevance.topics)) or '-'}", highlight=False)
+    flags = " ".join(article.flags or []) or "-"
+    console.print(f"flags: {flags}", highlight=False)
+    for snippet in find_spam(f"{article.title or ''}\n{article.text}"):
+        console.print(f"spam: {snippet}", highlight=False, markup=False)
 
 
 def print_extracted(console: Console, label: str, article: ExtractedArticle) -> None:

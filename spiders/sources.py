@@ -147,8 +147,11 @@ class SourceSpider(scrapy.Spider):
             wanted[key] = url
         unseen = self.store.unseen(list(wanted))
         self.tally.count(source.id, "known_articles", len(wanted) - len(unseen))
+        # Marked before the first yield: Scrapy interleaves the outputs of concurrent callbacks
+        # (a list page and a feed listing the same article), and a key added only as its request
+        # is yielded lets the other callback schedule the same article a second time.
+        self._scheduled.update(unseen)
         for key in unseen:
-            self._scheduled.add(key)
             yield self._request(source.id, wanted[key], ARTICLE, self.parse_article, link=key)
         return len(unseen)
 
@@ -196,6 +199,8 @@ class SourceSpider(scrapy.Spider):
             content_type=(content_type or b"").decode("latin-1") or None,
             encoding_override=self.sources[source_id].encoding,
             run_id=self.run_ids.get(source_id),
+            keep_traditional=self.sources[source_id].keep_traditional,
+            source_name=self.sources[source_id].name,
         )
 
     def _remember_redirect(self, source_id: str, link_key: str, final_url: str) -> None:

@@ -91,6 +91,17 @@ class ArticleContent(SQLModel):
     content_hash: str = Field(index=True)
     """Hex SHA-256 of ``text``, computed by the caller."""
     extracted_at: datetime
+    flags: list[str] = Field(default_factory=list, sa_type=JSON)
+    """Quality flag codes (``crawler.quality``): spam_injection, encoding_damage, no_date ..."""
+    relevant: bool | None = Field(default=None, index=True)
+    """A forum/summit/conference article, by the relevance scorer; None before scoring."""
+    relevance_score: float | None = None
+    topics: list[str] = Field(default_factory=list, sa_type=JSON)
+    """Taxonomy topic ids (``crawler/data/topics.yaml``)."""
+    event_name: str | None = None
+    event_city: str | None = None
+    event_start: date | None = None
+    event_end: date | None = None
 
 
 class ArticleBase(ArticleContent):

@@ -56,7 +56,7 @@ _ATTACHMENT_FIELDS: Final = set(AttachmentBase.model_fields)
 _CONTENT_FIELDS: Final = set(ArticleContent.model_fields)
 
 _T = TypeVar("_T")
-HtmlRow = tuple[int, str, str, bytes, str | None]
+HtmlRow = tuple[int, str, str, bytes, str | None, datetime]
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -382,14 +382,18 @@ def list_articles(
     source_id: str | None = None,
     since: date | None = None,
     limit: int = 50,
+    relevant: bool | None = None,
 ) -> list[Article]:
     """Newest articles first: by stated date (undated last), then fetch time, then id.
 
-    ``since`` keeps articles dated on or after it, and undated ones fetched since then (UTC).
+    ``since`` keeps articles dated on or after it, and undated ones fetched since then (UTC);
+    ``relevant`` keeps only (ir)relevant ones.
     """
     statement = select(Article)
     if source_id is not None:
         statement = statement.where(Article.source_id == source_id)
+    if relevant is not None:
+        statement = statement.where(col(Article.relevant).is_(relevant))
     if since is not None:
         start = datetime.combine(since, time(), tzinfo=UTC)
         published_on = col(Article.published_on)
@@ -462,7 +466,7 @@ def source_overview(*, session: Session) -> list[SourceOverview]:
 def iter_article_html(
     *, session: Session, batch_size: int = 500, source_id: str | None = None
 ) -> Iterator[list[HtmlRow]]:
-    """Batches of (id, url, source_id, compressed html, header charset), in id order.
+    """Batches of (id, url, source_id, compressed html, header charset, fetched_at), in id order.
 
     Keyset pagination on id, so rows added or changed meanwhile never shift a page.
     """
@@ -486,6 +490,7 @@ def _html_page(session: Session, *, after: int, limit: int, source_id: str | Non
             articles.c.source_id,
             pages.c.raw_html,
             pages.c.header_charset,
+            articles.c.fetched_at,
         )
         .join_from(articles, pages, pages.c.article_id == articles.c.id)
         .where(articles.c.id > after)
@@ -493,4 +498,4 @@ def _html_page(session: Session, *, after: int, limit: int, source_id: str | Non
     if source_id is not None:
         statement = statement.where(articles.c.source_id == source_id)
     rows = session.connection().execute(statement.order_by(articles.c.id).limit(limit))
-    return [(row[0], row[1], row[2], row[3], row[4]) for row in rows]
+    return [(row[0], row[1], row[2], row[3], row[4], row[5]) for row in rows]

@@ -368,8 +368,9 @@ def test_iter_article_html_visits_every_row_once(
     assert [len(page) for page in pages] == [2, 2, 2]
     ids = [row[0] for page in pages for row in page]
     assert ids == sorted(dated_articles.values())
-    article_id, url, source_id, html, charset = pages[0][0]
+    article_id, url, source_id, html, charset, fetched_at = pages[0][0]
     assert url.startswith(f"https://{source_id}.example/") and charset == "gbk"
+    assert fetched_at.tzinfo is not None
     assert zlib.decompress(html).startswith(b"<html>")
     only_b = [
         row

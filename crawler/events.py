@@ -1,0 +1,163 @@
+"""The event an article reports: its name, host city and dates (2017中国新型城市论坛荆门峰会,
+荆门, 2017-11-19 to 2017-11-21), read from the title and the body's first paragraphs.
+
+Pure; no settings read. Cities come from ``crawler/data/cities.yaml`` (cached; ``reset_cities()``
+drops the cache). Runs on normalized text. A date without a year takes the year of the event name
+(``2017中国...``), else the one nearest the publication date (a report published in January about
+"12月20日" means the December before).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+CITIES_FILE = Path(__file__).parent / "data" / "cities.yaml"
+
+_SUFFIX = r"(?:论坛|峰会|年会|博览会|研讨会|对话会|洽谈会|推介会|交流会|大会|会议|座谈会)"
+_NAME_CHAR = r"[^\s，。、；：:“”‘’（）()《》「」|｜!?！？在于由将已的和及与举召开]"
+_NAMED = re.compile(
+    rf"(?P<name>(?:(?:19|20)\d{{2}}(?:年|年度)?|第[一二三四五六七八九十百零〇\d]{{1,4}}届)"
+    rf"(?:{_NAME_CHAR}|“[^”]{{1,20}}”){{0,30}}{_SUFFIX}"
+    rf"|“(?P<quoted>[^”]{{2,30}}{_SUFFIX})”|《(?P<book>[^》]{{2,30}}{_SUFFIX})》)"
+)
+_PLAIN = re.compile(rf"(?P<name>{_NAME_CHAR}{{2,24}}{_SUFFIX})")
+_HELD = r"(?:隆重|成功|正式|盛大)?(?:举行|召开|开幕|举办|启幕|揭幕|闭幕)"
+_DATE = re.compile(
+    r"(?:(?P<y>(?:19|20)\d{2})年)?(?P<m>1[0-2]|0?[1-9])月(?P<d>3[01]|[12]\d|0?[1-9])日?"
+    r"(?:上午|下午|晚上|晚)?"
+    r"(?:\s*(?:至|到|—|–|-|－|～|~|、)\s*(?:(?P<m2>1[0-2]|0?[1-9])月)?(?P<d2>3[01]|[12]\d|0?[1-9])日)?"
+)
+_EVENT_CONTEXT = re.compile(rf"{_SUFFIX}|举行|召开|开幕|举办|启幕|将于|定于|拟于")
+_LEAD_CHARS = 400
+_HALF_YEAR = 183
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str | None
+    city: str | None
+    start: date | None
+    end: date | None
+
+
+@dataclass(frozen=True)
+class _Cities:
+    names: tuple[str, ...]
+    abbreviations: dict[str, str]
+    pattern: re.Pattern[str]
+    held: re.Pattern[str]
+
+
+@lru_cache(maxsize=1)
+def _cities() -> _Cities:
+    data: dict[str, Any] = yaml.safe_load(CITIES_FILE.read_text(encoding="utf-8")) or {}
+    names = tuple(sorted((str(c) for c in data.get("cities") or []), key=len, reverse=True))
+    abbreviations = {str(k): str(v) for k, v in (data.get("abbreviations") or {}).items()}
+    alternation = "|".join(map(re.escape, names))
+    short = "|".join(map(re.escape, abbreviations))
+    held = re.compile(
+        rf"在(?:(?P<city>{alternation})(?:市)?[^，。；]{{0,20}}?|(?P<abbr>{short})){_HELD}"
+    )
+    return _Cities(names, abbreviations, re.compile(alternation), held)
+
+
+def reset_cities() -> None:
+    """Forget the cached city list (tests, live edits)."""
+    _cities.cache_clear()
+
+
+def find_event(title: str | None, text: str, published: date | None) -> Event:
+    """The event named in the title or lead, where it was held and when (None where unstated)."""
+    title = title or ""
+    lead = text[:_LEAD_CHARS]
+    name = _event_name(title) or _event_name(lead)
+    city = _host_city(title) or _host_city(lead) or _city_in(name)
+    start, end = _event_dates(title, lead, name, published)
+    return Event(name=name, city=city, start=start, end=end)
+
+
+def _event_name(text: str) -> str | None:
+    match = _NAMED.search(text)
+    if match:
+        return match.group("name") or match.group("quoted") or match.group("book")
+    plain = _PLAIN.search(text)
+    return plain.group("name") if plain else None
+
+
+def _host_city(text: str) -> str | None:
+    cities = _cities()
+    match = cities.held.search(text)
+    if not match:
+        return None
+    return match.group("city") or cities.abbreviations.get(match.group("abbr") or "")
+
+
+def _city_in(name: str | None) -> str | None:
+    if not name:
+        return None
+    match = _cities().pattern.search(name)
+    return match.group(0) if match else None
+
+
+def _event_dates(
+    title: str, lead: str, name: str | None, published: date | None
+) -> tuple[date | None, date | None]:
+    """The first date in a sentence of the lead (or the title) that speaks of the event."""
+    for sentence in [title, *re.split(r"[。！？\n]", lead)]:
+        if not _EVENT_CONTEXT.search(sentence):
+            continue
+        match = _DATE.search(sentence)
+        if match:
+            return _resolve(match, name, published)
+    return None, None
+
+
+def _resolve(
+    match: re.Match[str], name: str | None, published: date | None
+) -> tuple[date | None, date | None]:
+    month, day = int(match.group("m")), int(match.group("d"))
+    year = _year(match.group("y"), name, published, month, day)
+    if year is None:
+        return None, None
+    start = _date(year, month, day)
+    if start is None:
+        return None, None
+    end_month = int(match.group("m2")) if match.group("m2") else month
+    end_day = int(match.group("d2")) if match.group("d2") else day
+    end = _date(year + (end_month < month), end_month, end_day) or start
+    return start, max(end, start)
+
+
+def _year(
+    explicit: str | None, name: str | None, published: date | None, m: int, d: int
+) -> int | None:
+    if explicit:
+        return int(explicit)
+    named = re.match(r"(?:19|20)\d{2}", name or "")
+    if named:
+        return int(named.group(0))
+    if published is None:
+        return None
+    year = published.year
+    candidate = _date(year, m, d)
+    if candidate is None:
+        return year
+    if (candidate - published).days > _HALF_YEAR:
+        return year - 1
+    if (published - candidate).days > _HALF_YEAR:
+        return year + 1
+    return year
+
+
+def _date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None

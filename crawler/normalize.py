@@ -1,0 +1,125 @@
+"""Normalization of extracted Chinese text: what is stored, searched and alerted on.
+
+Pure functions; no settings read. In order:
+
+1. leftover markup and entities removed (``</p>``, ``&nbsp;``, ``&amp;``);
+2. pinyin readings that some sites insert after characters removed (``會(huì)議`` -> ``會議``);
+3. traditional characters converted to simplified (OpenCC ``t2s``), unless the source keeps them;
+4. full-width letters and digits made half-width (Chinese punctuation stays full-width);
+5. spacing damage repaired: spaces before punctuation and runs of spaces between Chinese
+   characters removed, spaces between Latin words and numbers kept; leading indentation removed.
+
+Paragraph breaks survive: the text stays one paragraph per line, without blank lines.
+Encoding damage is handled by ``crawler.mojibake`` before this stage.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]{0,20}(?:\s[^<>]{0,300})?/?>")
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
+# A reading in ASCII or full-width brackets right after a Han character, with a tone mark (a
+# bracketed plain word such as "(PPP)" or "(2024)" is left alone).
+_PINYIN = re.compile(
+    rf"(?<=[\u3400-\u9fff\uf900-\ufaff])[(（]\s*(?=[a-zü{_TONED}]*[{_TONED}ü])"
+    rf"[a-zü{_TONED}]{{1,7}}(?:\s+[a-zü{_TONED}]{{1,7}}){{0,2}}\s*[)）]"
+)
+_HALF_WIDTH = str.maketrans(
+    {
+        **{chr(code): chr(code - 0xFEE0) for code in range(0xFF10, 0xFF1A)},
+        **{chr(code): chr(code - 0xFEE0) for code in range(0xFF21, 0xFF3B)},
+        **{chr(code): chr(code - 0xFEE0) for code in range(0xFF41, 0xFF5B)},
+        "\u3000": " ",
+        "\u00a0": " ",
+        "\u2002": " ",
+        "\u2003": " ",
+        "\u2009": " ",
+        "\u200b": "",
+        "\ufeff": "",
+    }
+)
+_CJK = "\u3400-\u9fff\uf900-\ufaff"
+_CJK_PUNCT = "，。、；：？！“”‘’（）《》〈〉【】「」『』〔〕…—·～"
+_SPACES = re.compile(r"[ \t]+")
+# spaces before punctuation (ASCII or Chinese), after opening brackets and quotes
+_BEFORE_PUNCT = re.compile(r"(?<=\S) +(?=[，。、；：？！”’）》〉】」』〕…,.;:!?)\]%])")
+_AFTER_OPEN = re.compile(r"(?<=[“‘（《〈【「『〔(\[]) +")
+_AFTER_CJK_PUNCT = re.compile(rf"(?<=[，。、；：？！”’）》〉】」』〕]) +(?=[{_CJK}“‘（《【「\d])")
+# runs of two or more spaces between Chinese characters (a single one may separate title parts)
+_CJK_GAP = re.compile(rf"(?<=[{_CJK}]) {{2,}}(?=[{_CJK}])")
+_CJK_DIGIT_GAP = re.compile(rf"(?<=[{_CJK}]) {{2,}}(?=\w)|(?<=\w) {{2,}}(?=[{_CJK}])")
+
+
+@dataclass(frozen=True)
+class NormalizedText:
+    """A normalized text and what normalization changed (for quality flags)."""
+
+    text: str
+    traditional_chars: int  # characters converted from traditional to simplified
+    pinyin_readings: int  # inserted pinyin readings removed
+
+
+@lru_cache(maxsize=1)
+def _converter() -> Any:
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def reset_converter() -> None:
+    """Drop the cached OpenCC converter (tests)."""
+    _converter.cache_clear()
+
+
+def normalize_text(text: str, *, keep_traditional: bool = False) -> NormalizedText:
+    """Normalize a multi-line body; lines stay lines, blank lines are dropped."""
+    text = strip_markup(text)
+    text, readings = _PINYIN.subn("", text)
+    converted = 0
+    if not keep_traditional and text:
+        simplified = _converter().convert(text)
+        converted = _changed_chars(text, simplified)
+        text = simplified
+    lines = (normalize_spacing(line.translate(_HALF_WIDTH)) for line in text.split("\n"))
+    return NormalizedText("\n".join(line for line in lines if line), converted, readings)
+
+
+def normalize_field(value: str | None, *, keep_traditional: bool = False) -> str | None:
+    """Normalize a one-line field (title, author, origin); None stays None, '' becomes None."""
+    if value is None:
+        return None
+    text = normalize_text(value.replace("\n", " "), keep_traditional=keep_traditional).text
+    return text or None
+
+
+def strip_markup(text: str) -> str:
+    """Remove stray tags and decode entities (``</p>``, ``&nbsp;``, ``&#8220;``)."""
+    if "<" in text:
+        text = _TAG.sub("", text)
+    if "&" in text and _ENTITY.search(text):
+        text = html.unescape(text)
+    return text
+
+
+def normalize_spacing(line: str) -> str:
+    """Repair the spacing of one line: see the module docstring, step 5."""
+    line = _SPACES.sub(" ", line.translate(_HALF_WIDTH)).strip()
+    if " " not in line:
+        return line
+    line = _BEFORE_PUNCT.sub("", line)
+    line = _AFTER_OPEN.sub("", line)
+    line = _AFTER_CJK_PUNCT.sub("", line)
+    line = _CJK_GAP.sub("", line)
+    return _CJK_DIGIT_GAP.sub("", line)
+
+
+def _changed_chars(before: str, after: str) -> int:
+    if len(before) != len(after):
+        return max(1, abs(len(before) - len(after)))
+    return sum(1 for old, new in zip(before, after, strict=True) if old != new)

@@ -1,0 +1,127 @@
+"""Quality flags: stable string codes that say what is wrong with (or notable about) an article.
+
+Pure; no settings read. Flags (documented in README; codes are only ever added):
+
+- ``spam_injection``: gambling/casino SEO spam inserted into the page (``crawler.spam``);
+- ``encoding_damage``: mojibake, ``?`` runs or replacement characters left after repair;
+- ``encoding_repaired``: reversible mojibake was repaired;
+- ``traditional_converted``: traditional characters were converted to simplified;
+- ``pinyin_removed``: pinyin readings inserted after characters were removed;
+- ``no_title``, ``no_date``, ``future_date`` (published after it was fetched);
+- ``empty_body``, ``short_body`` (under ``SHORT_BODY_CHARS`` letters), ``boilerplate_only``
+  (only short, link-like lines: a list or chrome page, no prose);
+- ``attachment_only``: a short text that points to attachments, where the real content is;
+- ``foreign_language``: not Chinese;
+- ``repost``: the stated origin (来源/转自) is another site than the one that carries it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+SHORT_BODY_CHARS = 100
+_TRADITIONAL_MIN = 5  # converted characters before the text counts as traditional
+_LETTER = re.compile(r"[\u3400-\u9fff\uf900-\ufaffA-Za-z0-9]")
+_SENTENCE_END = re.compile(r"[。！？!?；]")
+_PROSE_LINE = 30
+_ATTACHMENT_WORD = re.compile(r"附件|附表|下载|详见")
+_ATTACHMENT_ONLY_CHARS = 300
+_ABBREVIATION_SHARE = 0.6
+_ORG_NOISE = re.compile(r"[\s()（）·•]|网站$|官网$|网$")
+
+
+@dataclass(frozen=True)
+class QualityInput:
+    """What the flags are computed from (all normalized)."""
+
+    title: str | None
+    text: str
+    published_on: date | None
+    fetched_at: datetime | None
+    language: str | None
+    origin: str | None
+    site_name: str | None
+    source_name: str | None
+    attachments: int
+    spam: list[str]
+    encoding_damaged: int
+    encoding_repaired: int
+    traditional_chars: int
+    pinyin_readings: int
+
+
+def quality_flags(item: QualityInput) -> list[str]:
+    """The flags of one article, in a fixed order."""
+    flags: list[str] = []
+    checks = [
+        ("spam_injection", bool(item.spam)),
+        ("encoding_damage", item.encoding_damaged > 0),
+        ("encoding_repaired", item.encoding_repaired > 0),
+        ("traditional_converted", item.traditional_chars >= _TRADITIONAL_MIN),
+        ("pinyin_removed", item.pinyin_readings > 0),
+        ("no_title", not item.title),
+        ("no_date", item.published_on is None),
+        ("future_date", _in_future(item.published_on, item.fetched_at)),
+        ("empty_body", not item.text.strip()),
+        ("short_body", 0 < _letters(item.text) < SHORT_BODY_CHARS),
+        ("boilerplate_only", _boilerplate_only(item.text)),
+        ("attachment_only", _attachment_only(item.text, item.attachments)),
+        ("foreign_language", item.language not in (None, "zh")),
+        ("repost", _is_repost(item.origin, item.site_name, item.source_name)),
+    ]
+    flags.extend(code for code, hit in checks if hit)
+    return flags
+
+
+def _letters(text: str) -> int:
+    return len(_LETTER.findall(text))
+
+
+def _in_future(published: date | None, fetched: datetime | None) -> bool:
+    if published is None or fetched is None:
+        return False
+    return published > fetched.date() + timedelta(days=1)
+
+
+def _boilerplate_only(text: str) -> bool:
+    lines = [line for line in text.split("\n") if line.strip()]
+    if not lines:
+        return False
+    prose = [line for line in lines if len(line) >= _PROSE_LINE and _SENTENCE_END.search(line)]
+    return not prose and len(_SENTENCE_END.findall(text)) < 2
+
+
+def _attachment_only(text: str, attachments: int) -> bool:
+    return (
+        attachments > 0
+        and _letters(text) < _ATTACHMENT_ONLY_CHARS
+        and bool(_ATTACHMENT_WORD.search(text))
+    )
+
+
+def _is_repost(origin: str | None, site_name: str | None, source_name: str | None) -> bool:
+    """The origin names an organization that is neither the site nor the source."""
+    if not origin:
+        return False
+    own = [_squash(name) for name in (site_name, source_name) if name]
+    if not own:
+        return False
+    stated = _squash(origin)
+    if not stated or stated in ("本站", "本网", "原创"):
+        return False
+    return not any(_same_organization(stated, name) for name in own)
+
+
+def _same_organization(stated: str, own: str) -> bool:
+    """One name contains the other, or is an abbreviation of it (城投专委会 of
+    城市建设投融资研究专业委员会): most of its characters occur in the other."""
+    if stated in own or own in stated:
+        return True
+    shared = sum(1 for char in stated if char in own)
+    return shared >= _ABBREVIATION_SHARE * len(stated)
+
+
+def _squash(name: str) -> str:
+    return _ORG_NOISE.sub("", name)
