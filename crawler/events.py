@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -21,20 +21,24 @@ import yaml
 CITIES_FILE = Path(__file__).parent / "data" / "cities.yaml"
 
 _SUFFIX = r"(?:论坛|峰会|年会|博览会|研讨会|对话会|洽谈会|推介会|交流会|大会|会议|座谈会)"
-_NAME_CHAR = r"[^\s，。、；：:“”‘’（）()《》「」|｜!?！？在于由将已的和及与举召开]"
+_NAME_CHAR = r"[^\s，。、；：:“”‘’（）()《》「」|｜!?！？在于由将已的举召开]"
+_NAME_PART = rf"(?:{_NAME_CHAR}|“[^”]{{1,20}}”|[（(][^）)]{{1,8}}[）)])"
 _NAMED = re.compile(
-    rf"(?P<name>(?:(?:19|20)\d{{2}}(?:年|年度)?|第[一二三四五六七八九十百零〇\d]{{1,4}}届)"
-    rf"(?:{_NAME_CHAR}|“[^”]{{1,20}}”){{0,30}}{_SUFFIX}"
+    rf"(?P<name>(?:(?:19|20)\d{{2}}(?:年|年度)?|第[一二三四五六七八九十百零〇\d]{{1,4}}届|首届)"
+    rf"{_NAME_PART}{{0,30}}{_SUFFIX}"
     rf"|“(?P<quoted>[^”]{{2,30}}{_SUFFIX})”|《(?P<book>[^》]{{2,30}}{_SUFFIX})》)"
 )
-_PLAIN = re.compile(rf"(?P<name>{_NAME_CHAR}{{2,24}}{_SUFFIX})")
+_PLAIN = re.compile(rf"(?P<name>{_NAME_CHAR}{_NAME_PART}{{1,24}}{_SUFFIX})")
+_SCHEDULED = re.compile(r"(?:将于|定于|拟于|于)\s*(?=(?:(?:19|20)\d{2}年)?\d{1,2}月)")
 _HELD = r"(?:隆重|成功|正式|盛大)?(?:举行|召开|开幕|举办|启幕|揭幕|闭幕)"
 _DATE = re.compile(
     r"(?:(?P<y>(?:19|20)\d{2})年)?(?P<m>1[0-2]|0?[1-9])月(?P<d>3[01]|[12]\d|0?[1-9])日?"
     r"(?:上午|下午|晚上|晚)?"
     r"(?:\s*(?:至|到|—|–|-|－|～|~|、)\s*(?:(?P<m2>1[0-2]|0?[1-9])月)?(?P<d2>3[01]|[12]\d|0?[1-9])日)?"
 )
-_EVENT_CONTEXT = re.compile(rf"{_SUFFIX}|举行|召开|开幕|举办|启幕|将于|定于|拟于")
+_EVENT_CONTEXT = re.compile(rf"{_SUFFIX}|举行|召开|开幕|举办|启幕|将于|定于|拟于|时间[:：]")
+_DURATION = re.compile(r"为期(?P<days>[两二三四五2-5])天")
+_DAYS = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5}
 _LEAD_CHARS = 400
 _HALF_YEAR = 183
 
@@ -77,18 +81,23 @@ def find_event(title: str | None, text: str, published: date | None) -> Event:
     """The event named in the title or lead, where it was held and when (None where unstated)."""
     title = title or ""
     lead = text[:_LEAD_CHARS]
-    name = _event_name(title) or _event_name(lead)
+    name = _event_name(title, lead)
     city = _host_city(title) or _host_city(lead) or _city_in(name)
     start, end = _event_dates(title, lead, name, published)
     return Event(name=name, city=city, start=start, end=end)
 
 
-def _event_name(text: str) -> str | None:
-    match = _NAMED.search(text)
-    if match:
-        return match.group("name") or match.group("quoted") or match.group("book")
-    plain = _PLAIN.search(text)
-    return plain.group("name") if plain else None
+def _event_name(title: str, lead: str) -> str | None:
+    """A name with a year or edition (title, then lead), else a plain name ending in 论坛/峰会..."""
+    for text in (title, lead):
+        match = _NAMED.search(text)
+        if match:
+            return match.group("name") or match.group("quoted") or match.group("book")
+    for text in (title, lead):
+        plain = _PLAIN.search(text)
+        if plain:
+            return plain.group("name")
+    return None
 
 
 def _host_city(text: str) -> str | None:
@@ -109,14 +118,31 @@ def _city_in(name: str | None) -> str | None:
 def _event_dates(
     title: str, lead: str, name: str | None, published: date | None
 ) -> tuple[date | None, date | None]:
-    """The first date in a sentence of the lead (or the title) that speaks of the event."""
-    for sentence in [title, *re.split(r"[。！？\n]", lead)]:
+    """The date the event is scheduled for (将于/定于/于 + date), else the first date in a
+    sentence of the title or lead that speaks of the event."""
+    sentences = [title, *re.split(r"[。！？\n]", lead)]
+    for sentence in sentences:
+        for scheduled in _SCHEDULED.finditer(sentence):
+            match = _DATE.match(sentence, scheduled.end())
+            if match and _EVENT_CONTEXT.search(sentence):
+                return _resolve(match, name, published)
+    for sentence in sentences:
         if not _EVENT_CONTEXT.search(sentence):
             continue
         match = _DATE.search(sentence)
         if match:
-            return _resolve(match, name, published)
+            start, end = _resolve(match, name, published)
+            return start, _lasting(sentence, start, end)
     return None, None
+
+
+def _lasting(sentence: str, start: date | None, end: date | None) -> date | None:
+    """``为期两天`` after a single date: the event ends that many days after it starts."""
+    duration = _DURATION.search(sentence)
+    if start is None or end != start or duration is None:
+        return end
+    days = _DAYS.get(duration.group("days")) or int(duration.group("days"))
+    return start + timedelta(days=days - 1)
 
 
 def _resolve(

@@ -109,14 +109,14 @@ def strip_markup(text: str) -> str:
 
 def normalize_spacing(line: str) -> str:
     """Repair the spacing of one line: see the module docstring, step 5."""
-    line = _SPACES.sub(" ", line.translate(_HALF_WIDTH)).strip()
+    line = line.translate(_HALF_WIDTH).replace("\t", " ").strip()
     if " " not in line:
         return line
+    line = _CJK_DIGIT_GAP.sub("", _CJK_GAP.sub("", line))
+    line = _SPACES.sub(" ", line)
     line = _BEFORE_PUNCT.sub("", line)
     line = _AFTER_OPEN.sub("", line)
-    line = _AFTER_CJK_PUNCT.sub("", line)
-    line = _CJK_GAP.sub("", line)
-    return _CJK_DIGIT_GAP.sub("", line)
+    return _AFTER_CJK_PUNCT.sub("", line)
 
 
 def _changed_chars(before: str, after: str) -> int:

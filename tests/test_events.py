@@ -1,0 +1,82 @@
+"""Event extraction: name, host city and dates of the event an article reports."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from crawler.events import find_event
+
+
+@pytest.mark.parametrize(
+    ("title", "lead", "published", "name", "city", "start", "end"),
+    [
+        (
+            "2017中国新型城市论坛荆门峰会综述",
+            "11月19日至21日,以“绿色发展”为主题的2017中国新型城市论坛荆门峰会,在荆门国际会展中心举行。",
+            date(2017, 11, 23),
+            "2017中国新型城市论坛荆门峰会",
+            "荆门",
+            date(2017, 11, 19),
+            date(2017, 11, 21),
+        ),
+        (
+            "全国城投产业发展会议在杭州召开",
+            "仲夏时节,西子之滨。\n7月24—25日,全国城投产业发展会议在杭州召开。",
+            date(2024, 7, 26),
+            "全国城投产业发展会议",
+            "杭州",
+            date(2024, 7, 24),
+            date(2024, 7, 25),
+        ),
+        (
+            "2024年市长论坛在京举办",
+            "10月27日，由全国市长研修学院主办的2024年市长论坛在北京举办。",
+            date(2024, 10, 29),
+            "2024年市长论坛",
+            "北京",
+            date(2024, 10, 27),
+            date(2024, 10, 27),
+        ),
+        (
+            "第二十一届投洽会“城市更新与产业投资”专题论坛在厦门举办",
+            "9月9日，专题论坛在厦门举办。",
+            date(2021, 9, 10),
+            "第二十一届投洽会“城市更新与产业投资”专题论坛",
+            "厦门",
+            date(2021, 9, 9),
+            date(2021, 9, 9),
+        ),
+        (
+            "2025中国城市发展论坛将于3月在成都举行",
+            "记者12月19日从论坛组委会获悉，2025中国城市发展论坛将于3月21日至22日在四川成都举行。",
+            date(2024, 12, 20),
+            "2025中国城市发展论坛",
+            "成都",
+            date(2025, 3, 21),
+            date(2025, 3, 22),
+        ),
+    ],
+)
+def test_find_event(
+    title: str,
+    lead: str,
+    published: date,
+    name: str,
+    city: str,
+    start: date,
+    end: date,
+) -> None:
+    event = find_event(title, lead, published)
+    assert (event.name, event.city, event.start, event.end) == (name, city, start, end)
+
+
+def test_year_less_date_takes_the_nearest_year() -> None:
+    event = find_event("城市更新论坛在武汉举行", "12月28日，城市更新论坛在武汉举行。", date(2025, 1, 3))
+    assert event.start == date(2024, 12, 28)
+
+
+def test_no_event() -> None:
+    event = find_event("我市部署森林防火工作", "11月9日，全市森林防火工作会议召开。", None)
+    assert event.city is None and event.start is None

@@ -1,0 +1,78 @@
+"""Normalization of extracted text: traditional -> simplified, pinyin, markup, spacing, width."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crawler.normalize import normalize_field, normalize_spacing, normalize_text
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("仲夏時節(jié)", "仲夏时节"),
+        ("會(huì)議", "会议"),
+        ("城投專(zhuān)委會(huì)", "城投专委会"),
+        ("會（huì）議", "会议"),
+        ("采用PPP(公私合营)模式(2024)", "采用PPP(公私合营)模式(2024)"),
+        ("Taiyuan (China) forum", "Taiyuan (China) forum"),
+    ],
+)
+def test_traditional_and_pinyin(raw: str, clean: str) -> None:
+    assert normalize_text(raw).text == clean
+
+
+def test_keep_traditional_still_removes_pinyin() -> None:
+    assert normalize_text("會(huì)議", keep_traditional=True).text == "會議"
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("江苏省昆山市副市长王昊  、中国城市规划", "江苏省昆山市副市长王昊、中国城市规划"),
+        ("来源  :全国市长研修学院", "来源:全国市长研修学院"),
+        ("主持 。 她还谈到 ,公益", "主持。她还谈到,公益"),
+        ("“ 创新 ” 。", "“创新”。"),
+        ("GDP grew 5.2 percent in 2024", "GDP grew 5.2 percent in 2024"),
+        ("开展对话交流 共话新质生产力", "开展对话交流 共话新质生产力"),
+        ("城市  更新", "城市更新"),
+    ],
+)
+def test_spacing(raw: str, clean: str) -> None:
+    assert normalize_spacing(raw) == clean
+
+
+def test_markup_entities_width_and_indentation() -> None:
+    raw = "\u3000\u3000第一段</p>&nbsp;Ｃ９１９与５Ｇ&amp;ＡＩ。\n\n\u3000\u3000第二段<br/>结束。"
+    assert normalize_text(raw).text == "第一段 C919与5G&AI。\n第二段结束。"
+
+
+def test_counts_what_changed() -> None:
+    result = normalize_text("會(huì)議在杭州召開(kāi)")
+    assert result.text == "会议在杭州召开"
+    assert result.pinyin_readings == 2 and result.traditional_chars == 3
+    assert normalize_text("会议在杭州召开").traditional_chars == 0
+
+
+def test_fields() -> None:
+    assert normalize_field(None) is None
+    assert normalize_field("  ") is None
+    assert normalize_field("城投專(zhuān)委會(huì)") == "城投专委会"
+
+
+def test_seed_000_reads_as_clean_simplified_text() -> None:
+    text = normalize_text((SEEDS / "000_a7a0bca35a6d5832.txt").read_text(encoding="utf-8")).text
+    assert "仲夏时节,西子之滨" in text
+    assert "全国城投产业发展会议" in text
+    assert "(jié)" not in text and "節" not in text
+    assert len(text.split("\n")) >= 10
+
+
+def test_seed_004_spacing_repaired() -> None:
+    text = normalize_text((SEEDS / "004_514f70184663a18f.txt").read_text(encoding="utf-8")).text
+    assert "王昊、中国城市规划设计研究院副院长邓东、" in text
+    assert "  " not in text and " 、" not in text and " 。" not in text
