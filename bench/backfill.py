@@ -7,8 +7,8 @@ serves it on 127.0.0.1 from a separate process (``bench/httpserve.py``), and mea
 1. ``forumwatch crawl`` with politeness off (no delay, no AutoThrottle, 16 per site) into a fresh
    SQLite file: wall time, articles stored / wall = pages/s;
 2. ``forumwatch reextract`` over the stored pages: pages/s;
-3. the extraction ceiling: ``crawler.extraction.extract_article`` over the same page bodies in
-   this process, pinned to one core, after a warm-up (time spent in the calls only);
+3. the extraction ceiling: ``extract_article`` plus ``article_content`` (normalization, flags,
+   relevance) over the same page bodies in this process, pinned to one core, after a warm-up (time spent in the calls only);
 4. peak memory of (1) and (2): summed RSS of the process and all its descendants every 0.2 s.
 
 Targets: crawl >= 1.0x the ceiling, reextract >= 1.6x, each peak < 500 MB. The number of stored
@@ -151,7 +151,9 @@ def stored_summary(database: str, specs: list[sitegen.ArticleSpec], port: int) -
 def measure_ceiling(
     site_root: Path, specs: list[sitegen.ArticleSpec], port: int, sample: int, limit: float
 ) -> dict[str, Any]:
-    """Pages/s of extract_article alone, one process on one core, after a warm-up."""
+    """Pages/s of the extraction code alone (extraction, then normalization, flags and
+    relevance: what a worker does per page), one process on one core, after a warm-up."""
+    from crawler.article_builder import article_content
     from crawler.extraction import extract_article
 
     chosen = _spread(specs, sample)
@@ -160,14 +162,15 @@ def measure_ceiling(
     os.sched_setaffinity(0, {min(previous)})
     try:
         for spec in warmup:
-            extract_article(*_page(site_root, spec, port), header_charset=spec.header_charset)
+            body, url = _page(site_root, spec, port)
+            article_content(extract_article(body, url, header_charset=spec.header_charset))
         spent = 0.0
         done = 0
         deadline = time.monotonic() + limit
         for spec in chosen:
             body, url = _page(site_root, spec, port)
             started = time.perf_counter()
-            extract_article(body, url, header_charset=spec.header_charset)
+            article_content(extract_article(body, url, header_charset=spec.header_charset))
             spent += time.perf_counter() - started
             done += 1
             if time.monotonic() > deadline:
@@ -238,7 +241,7 @@ def report(args: argparse.Namespace, results: dict[str, Any]) -> bool:
     ceiling_detail = (
         f"{results['ceiling'].get('pages', 0)} pages, {results['ceiling'].get('seconds', 0):.1f} s"
     )
-    _row("ceiling", f"{ceiling:.1f} pages/s", ceiling_detail, "extract_article, 1 core")
+    _row("ceiling", f"{ceiling:.1f} pages/s", ceiling_detail, "extract + analyze, 1 core")
     for name, run in (("crawl", crawl), ("reextract", reextract)):
         _row(
             f"{name} peak",
