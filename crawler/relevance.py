@@ -46,6 +46,7 @@ class Rules:
     rules: tuple[Rule, ...]
     topics: tuple[Topic, ...]
     min_body_hits: int
+    theme: Rule | None = None  # applies when it does NOT match and no topic applies
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,9 @@ def load_rules(rules_file: Path, topics_file: Path) -> Rules:
         )
         for entry in taxonomy.get("topics") or []
     )
+    theme = data.get("theme")
     return Rules(
+        theme=_rule({"where": "body", **theme}, rules_file, -1) if theme else None,
         threshold=float(data.get("threshold", 5)),
         lead_chars=int(data.get("lead_chars", 300)),
         rules=rules,
@@ -110,12 +113,13 @@ def load_rules(rules_file: Path, topics_file: Path) -> Rules:
 
 def _rule(entry: dict[str, Any], path: Path, index: int) -> Rule:
     where = str(entry.get("where", "body"))
+    label = f"rules[{index}]" if index >= 0 else "theme"
     if where not in _WHERE:
-        raise ValueError(f"{path}: rules[{index}].where: must be one of {sorted(_WHERE)}")
+        raise ValueError(f"{path}: {label}.where: must be one of {sorted(_WHERE)}")
     try:
         pattern = re.compile(str(entry["pattern"]))
     except (KeyError, re.error) as error:
-        raise ValueError(f"{path}: rules[{index}].pattern: {error}") from error
+        raise ValueError(f"{path}: {label}.pattern: {error}") from error
     return Rule(
         name=str(entry.get("name", f"rule{index}")),
         where=where,  # type: ignore[arg-type]
@@ -133,13 +137,17 @@ def score_article(title: str | None, text: str, rules: Rules | None = None) -> R
         match = rule.pattern.search(parts[rule.where])
         if match:
             signals.append(Signal(rule.name, rule.where, rule.weight, match.group(0)))
+    topics = find_topics(title, text, rules)
+    theme = rules.theme
+    if theme is not None and not topics and not theme.pattern.search(f"{title or ''}\n{text}"):
+        signals.append(Signal(theme.name, "title+body", theme.weight, "(no theme word)"))
     score = sum(signal.weight for signal in signals)
     return Relevance(
         relevant=score >= rules.threshold,
         score=score,
         threshold=rules.threshold,
         signals=signals,
-        topics=find_topics(title, text, rules),
+        topics=topics,
     )
 
 
