@@ -25,10 +25,10 @@ _NAME_CHAR = r"[^\s，。、；：:“”‘’（）()《》「」|｜!?！？�
 _NAME_PART = rf"(?:{_NAME_CHAR}|“[^”]{{1,20}}”|[（(][^）)]{{1,8}}[）)])"
 _NAMED = re.compile(
     rf"(?P<name>(?:(?:19|20)\d{{2}}(?:年|年度)?|第[一二三四五六七八九十百零〇\d]{{1,4}}届|首届)"
-    rf"{_NAME_PART}{{0,30}}{_SUFFIX}"
+    rf"{_NAME_PART}{{2,30}}{_SUFFIX}"
     rf"|“(?P<quoted>[^”]{{2,30}}{_SUFFIX})”|《(?P<book>[^》]{{2,30}}{_SUFFIX})》)"
 )
-_PLAIN = re.compile(rf"(?P<name>{_NAME_CHAR}{_NAME_PART}{{1,24}}{_SUFFIX})")
+_PLAIN = re.compile(rf"(?P<name>{_NAME_PART}{{2,25}}{_SUFFIX})")
 _SCHEDULED = re.compile(r"(?:将于|定于|拟于|于)\s*(?=(?:(?:19|20)\d{2}年)?\d{1,2}月)")
 _HELD = r"(?:隆重|成功|正式|盛大)?(?:举行|召开|开幕|举办|启幕|揭幕|闭幕)"
 _DATE = re.compile(
@@ -88,16 +88,28 @@ def find_event(title: str | None, text: str, published: date | None) -> Event:
 
 
 def _event_name(title: str, lead: str) -> str | None:
-    """A name with a year or edition (title, then lead), else a plain name ending in 论坛/峰会..."""
-    for text in (title, lead):
-        match = _NAMED.search(text)
-        if match:
-            return match.group("name") or match.group("quoted") or match.group("book")
-    for text in (title, lead):
-        plain = _PLAIN.search(text)
-        if plain:
-            return plain.group("name")
-    return None
+    """The title's name (with a year or edition, else plain); the lead's fuller form of it
+    (``2024中国—东盟城市合作市长论坛`` for a title's ``中国—东盟城市合作市长论坛``); else the lead's."""
+    named = _named(title)
+    if named:
+        return named
+    plain = _plain(title)
+    in_lead = _named(lead)
+    if plain and (in_lead is None or plain not in in_lead):
+        return plain
+    return in_lead or _plain(lead)
+
+
+def _named(text: str) -> str | None:
+    match = _NAMED.search(text)
+    if not match:
+        return None
+    return match.group("name") or match.group("quoted") or match.group("book")
+
+
+def _plain(text: str) -> str | None:
+    match = _PLAIN.search(text)
+    return match.group("name") if match else None
 
 
 def _host_city(text: str) -> str | None:

@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta
 SHORT_BODY_CHARS = 100
 _TRADITIONAL_MIN = 5  # converted characters before the text counts as traditional
 _LETTER = re.compile(r"[\u3400-\u9fff\uf900-\ufaffA-Za-z0-9]")
-_SENTENCE_END = re.compile(r"[。！？!?；]")
+_SENTENCE_END = re.compile(r"[。！？!?；]|[a-z]\.(?:\s|$)")
 _PROSE_LINE = 30
 _ATTACHMENT_WORD = re.compile(r"附件|附表|下载|详见")
 _ATTACHMENT_ONLY_CHARS = 300

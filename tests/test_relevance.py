@@ -84,3 +84,13 @@ def test_event_off_the_circuit_is_not_relevant() -> None:
     result = score_article("2024年全省骨科学术年会在兰州召开", text)
     assert not result.relevant
     assert [s.rule for s in result.signals if s.weight < 0] == ["off_theme"]
+
+
+def test_english_report_of_a_forum_is_relevant() -> None:
+    text = (
+        "TAIYUAN, June 2 -- More than 200 mayors and business leaders gathered in Taiyuan for the "
+        "2021 Chancheng China Mayors' Forum.\nThey joined three panel dialogues on urban renewal."
+    )
+    result = score_article("Mayors discuss industry-city integration in Taiyuan", text)
+    assert result.relevant
+    assert not score_article("Spring tourism heats up", "Visitors flocked to parks.").relevant
