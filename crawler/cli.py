@@ -219,6 +219,9 @@ def extract(
     inputs: Annotated[list[str], typer.Argument(help="Saved HTML files or http(s) URLs.")],
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per input.")] = False,
     encoding: Annotated[str | None, typer.Option(help="Force this encoding.")] = None,
+    keep_traditional: Annotated[
+        bool, typer.Option(help="Keep traditional characters (as a source may).")
+    ] = False,
 ) -> None:
     """Show what forumwatch extracts from pages, without storing anything."""
     from crawler.fetch_one import read_input
@@ -237,10 +240,11 @@ def extract(
         from crawler.article_builder import safe_extract
 
         article = safe_extract(body, url, charset, encoding)
+        record = extracted_record(item, article, keep_traditional=keep_traditional)
         if as_json:
-            print(json.dumps(extracted_record(item, article), ensure_ascii=False))
+            print(json.dumps(record, ensure_ascii=False))
         else:
-            views.print_extracted(console, item, article)
+            views.print_extracted(console, record)
     if failures == len(inputs):
         raise typer.Exit(1)
 

@@ -65,11 +65,13 @@ def analysis_record(article: Any) -> dict[str, Any]:
     }
 
 
-def extracted_record(source: str, article: ExtractedArticle) -> dict[str, Any]:
+def extracted_record(
+    source: str, article: ExtractedArticle, *, keep_traditional: bool = False
+) -> dict[str, Any]:
     """JSON-ready dict of an extraction that was not stored (``forumwatch extract``)."""
     from crawler.analysis import analyze
 
-    analyzed = analyze(article)
+    analyzed = analyze(article, keep_traditional=keep_traditional)
     return {
         "input": source,
         "title": analyzed.title,

@@ -14,7 +14,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from crawler.config import SourceConfig
-from crawler.extraction import ExtractedArticle
 from crawler.records import article_record, published_iso
 from crawler.relevance import Relevance, topic_labels
 from crawler.runner import CrawlResult
@@ -189,21 +188,25 @@ def print_explanation(console: Console, article: Any, relevance: Relevance) -> N
         console.print(f"spam: {snippet}", highlight=False, markup=False)
 
 
-def print_extracted(console: Console, label: str, article: ExtractedArticle) -> None:
-    console.rule(label)
-    console.print(f"[bold]{article.title or '(untitled)'}[/bold]", highlight=False)
-    date_text = published_iso(article.published_on, article.published_at) or "-"
-    for key, value in (
-        ("published_at", date_text),
-        ("author", article.author),
-        ("origin", article.origin),
-        ("site_name", article.site_name),
-        ("language", article.language),
-        ("encoding", article.encoding),
-    ):
-        console.print(f"[dim]{key}:[/dim] {value or '-'}", highlight=False)
+def print_extracted(console: Console, record: Mapping[str, Any]) -> None:
+    """``extract`` without ``--json``: one extraction record, readable."""
+    console.rule(str(record["input"]))
+    console.print(f"[bold]{record['title'] or '(untitled)'}[/bold]", highlight=False)
+    for key in ("published_at", "author", "origin", "site_name", "language", "encoding"):
+        console.print(f"[dim]{key}:[/dim] {record[key] or '-'}", highlight=False)
+    relevant = {True: "yes", False: "no"}.get(record["relevant"], "-")
+    console.print(
+        f"[dim]relevant:[/dim] {relevant} ({record['relevance_score']:g})", highlight=False
+    )
+    console.print(f"[dim]flags:[/dim] {' '.join(record['flags']) or '-'}", highlight=False)
+    topics = "、".join(topic_labels(record["topics"])) or "-"
+    console.print(f"[dim]topics:[/dim] {topics}", highlight=False)
+    for attachment in record["attachments"]:
+        console.print(
+            f"[dim]attachment:[/dim] {attachment['title']} {attachment['url']}", highlight=False
+        )
     console.print()
-    console.print(article.text or "(no text)", highlight=False, markup=False)
+    console.print(record["text"] or "(no text)", highlight=False, markup=False)
 
 
 def print_sources(
