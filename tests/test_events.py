@@ -73,7 +73,9 @@ def test_find_event(
 
 
 def test_year_less_date_takes_the_nearest_year() -> None:
-    event = find_event("城市更新论坛在武汉举行", "12月28日，城市更新论坛在武汉举行。", date(2025, 1, 3))
+    event = find_event(
+        "城市更新论坛在武汉举行", "12月28日，城市更新论坛在武汉举行。", date(2025, 1, 3)
+    )
     assert event.start == date(2024, 12, 28)
 
 

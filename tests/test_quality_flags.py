@@ -169,5 +169,7 @@ def test_own_origin_is_not_a_repost(origin: str) -> None:
 
 
 def test_abbreviated_own_name_is_not_a_repost() -> None:
-    item = base_input(origin="城投专委会", site_name=None, source_name="城市建设投融资研究专业委员会")
+    item = base_input(
+        origin="城投专委会", site_name=None, source_name="城市建设投融资研究专业委员会"
+    )
     assert "repost" not in quality_flags(item)
