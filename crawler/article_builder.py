@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crawler.analysis import analyze
+from crawler.dedup import signature
 from crawler.extraction import ExtractedArticle, extract_article
 from crawler.items import ArticleItem, PageItem
 from crawler.urls import canonicalize, is_attachment_url
@@ -65,14 +66,18 @@ def article_content(
     fetched_at: datetime | None = None,
     source_name: str | None = None,
 ) -> dict[str, Any]:
-    """The ``ArticleContent`` fields of an extraction: normalized, flagged and scored."""
+    """The ``ArticleContent`` fields of an extraction (normalized, flagged and scored) and the
+    text's MinHash signature for story deduplication."""
     analyzed = analyze(
         extracted,
         keep_traditional=keep_traditional,
         fetched_at=fetched_at,
         source_name=source_name,
     )
+    minhash = signature(analyzed.text)
     return {
+        "signature": minhash.to_bytes() if minhash else None,
+        "shingles": minhash.shingles if minhash else 0,
         "title": analyzed.title,
         "text": analyzed.text,
         "published_on": extracted.published_on,

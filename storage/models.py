@@ -107,6 +107,10 @@ class ArticleContent(SQLModel):
 class ArticleBase(ArticleContent):
     """An article's columns apart from its id."""
 
+    story_id: int | None = Field(
+        default=None, foreign_key="stories.id", index=True, ondelete="SET NULL"
+    )
+    """The story (one piece of news, however many sites carry it) the article belongs to."""
     source_id: str = Field(foreign_key="sources.id", index=True)
     url: str
     """The final URL fetched (after redirects)."""
@@ -123,8 +127,54 @@ class Article(ArticleBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
 
 
+class Story(SQLModel, table=True):
+    """One piece of news: an article and its reposts on other sites (``storage.stories``).
+
+    What a story holds (articles, sources, earliest date, likely original) is read from its
+    articles, never copied here, so it cannot drift from them.
+    """
+
+    __tablename__ = "stories"
+
+    id: int | None = Field(default=None, primary_key=True)
+    first_seen_at: datetime = Field(default_factory=utcnow, index=True)
+    event_group: int | None = Field(default=None, index=True)
+    """Stories reporting the same event share this (the id of the event's first story)."""
+
+
+class ArticleSignature(SQLModel, table=True):
+    """An article's MinHash signature (``crawler.dedup``), for confirming near-duplicates."""
+
+    __tablename__ = "article_signatures"
+
+    article_id: int = Field(primary_key=True, foreign_key="articles.id", ondelete="CASCADE")
+    signature: bytes = Field(sa_type=LargeBinary)
+    shingles: int
+
+
+class LshBand(SQLModel, table=True):
+    """The LSH index: one row per (band key, article); articles sharing a key are candidates."""
+
+    __tablename__ = "lsh_bands"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    band_key: int = Field(
+        sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    article_id: int = Field(
+        primary_key=True,
+        foreign_key="articles.id",
+        ondelete="CASCADE",
+        sa_column_kwargs={"autoincrement": False},
+    )
+
+
 class NewArticle(ArticleBase):
     """An article to store, with its compressed page and how a redirect reached it."""
+
+    signature: bytes | None = None
+    """MinHash values of the text (``crawler.dedup.Signature.to_bytes``); None when too short."""
+    shingles: int = 0
 
     raw_html_compressed: bytes
     """zlib-compressed page bytes, compressed by the caller."""
@@ -138,6 +188,8 @@ class ArticleUpdate(ArticleContent):
     """New extraction results for a stored article."""
 
     id: int
+    signature: bytes | None = None
+    shingles: int = 0
 
 
 class ArticleHtml(SQLModel, table=True):

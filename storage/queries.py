@@ -20,6 +20,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, select
 
 from crawler.config import SourceConfig
+from crawler.dedup import Signature
+from storage import stories
 from storage.db import StorageError
 from storage.models import (
     MAX_RUN_ERRORS,
@@ -43,6 +45,7 @@ from storage.models import (
     UrlRecord,
     utcnow,
 )
+from storage.stories import StoryCandidate
 
 logger = logging.getLogger(__name__)
 
@@ -297,9 +300,27 @@ def store_articles(*, session: Session, articles: Sequence[NewArticle]) -> list[
     for article in articles:
         # pop: a URL repeated within the batch is new only the first time.
         result.append(new_ids.pop(article.canonical_url, None))
-    _insert_html(session, [(i, a) for i, a in zip(result, articles, strict=True) if i is not None])
+    new = [(i, a) for i, a in zip(result, articles, strict=True) if i is not None]
+    _insert_html(session, new)
     _upsert_urls(session, _one_row_per_url(_article_url_rows(articles)))
+    stories.assign_stories(session=session, candidates=[_story_candidate(i, a) for i, a in new])
     return result
+
+
+def _story_candidate(article_id: int, article: NewArticle | ArticleUpdate) -> StoryCandidate:
+    signature = (
+        Signature.from_bytes(article.signature, article.shingles) if article.signature else None
+    )
+    return StoryCandidate(
+        article_id=article_id,
+        content_hash=article.content_hash,
+        text_length=len(article.text),
+        signature=signature,
+        fetched_at=getattr(article, "fetched_at", None) or utcnow(),
+        event_name=article.event_name if article.relevant else None,
+        event_city=article.event_city,
+        event_start=article.event_start,
+    )
 
 
 def _insert_articles(session: Session, articles: Sequence[NewArticle]) -> dict[str, int]:
@@ -370,6 +391,7 @@ def update_extractions(*, session: Session, updates: Sequence[ArticleUpdate]) ->
             {"_article_id": item.id, **item.model_dump(include=_CONTENT_FIELDS)} for item in chunk
         ]
         changed += session.connection().execute(statement, rows).rowcount
+    stories.reindex(session=session, candidates=[_story_candidate(u.id, u) for u in updates])
     return changed
 
 

@@ -1,0 +1,109 @@
+"""Near-duplicate detection: MinHash signatures of normalized Chinese text and their LSH bands.
+
+Pure; no settings read (the store reads ``DEDUP_*`` settings and passes them in). A text is cut
+into character shingles (``SHINGLE`` characters, whitespace and punctuation removed, so a repost
+with other line breaks or spacing shingles the same), hashed with ``zlib.crc32`` and summarized
+by a ``datasketch.MinHash`` of ``NUM_PERM`` permutations. The signature is split into ``BANDS``
+bands of ``ROWS`` values; each band becomes one signed 64-bit key, stored in the database
+(``storage.queries``), so articles sharing a band key are candidates, shared by every crawler
+process and surviving restarts. Candidates are confirmed by the Jaccard similarity their
+signatures estimate (``JACCARD_THRESHOLD``).
+
+With 20 bands of 3 rows, two texts with Jaccard 0.4 become candidates with probability 0.73,
+0.5 -> 0.93, 0.6 -> 0.99; unrelated texts (0.1) with probability 0.02, and are then rejected by
+their signatures. A repost that keeps only part of the text has a low Jaccard but a high
+containment (the share of the shorter text found in the longer), which the shingle counts stored
+beside the signatures let us estimate: ``is_duplicate`` accepts either.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zlib
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from datasketch import MinHash
+
+NUM_PERM = 60
+BANDS = 20
+ROWS = NUM_PERM // BANDS
+SHINGLE = 4
+JACCARD_THRESHOLD = 0.45
+CONTAINMENT_THRESHOLD = 0.8  # ... or most of the shorter text is in the longer one
+MIN_CONTAINED = 60  # shingles the shorter text needs for containment to count
+MIN_SHINGLES = 20  # texts shorter than this are matched by exact hash only
+SEED = 1
+_DROP = re.compile(r"[\s\W_]+")
+
+
+def shingles(text: str, size: int = SHINGLE) -> list[bytes]:
+    """Character shingles of a text, spacing and punctuation removed."""
+    compact = _DROP.sub("", text)
+    return [compact[i : i + size].encode("utf-8") for i in range(len(compact) - size + 1)]
+
+
+@lru_cache(maxsize=1)
+def _template() -> MinHash:
+    return MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=zlib.crc32)
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A text's MinHash values and how many distinct shingles it has."""
+
+    values: np.ndarray
+    shingles: int
+
+    def to_bytes(self) -> bytes:
+        return self.values.astype("<u4").tobytes()
+
+    @classmethod
+    def from_bytes(cls, blob: bytes, shingles: int) -> Signature:
+        return cls(np.frombuffer(blob, dtype="<u4"), shingles)
+
+
+def signature(text: str) -> Signature | None:
+    """The MinHash signature of a text; None when it is too short to compare."""
+    grams = set(shingles(text))
+    if len(grams) < MIN_SHINGLES:
+        return None
+    minhash = _template().copy()
+    minhash.update_batch(list(grams))
+    return Signature(np.asarray(minhash.hashvalues, dtype=np.uint32), len(grams))
+
+
+def band_keys(sig: Signature) -> list[int]:
+    """One signed 64-bit key per band (band number and its values hashed together)."""
+    keys: list[int] = []
+    raw = sig.to_bytes()
+    width = ROWS * 4
+    for band in range(BANDS):
+        digest = hashlib.blake2b(
+            raw[band * width : (band + 1) * width], digest_size=8, person=band.to_bytes(2, "little")
+        ).digest()
+        keys.append(int.from_bytes(digest, "little", signed=True))
+    return keys
+
+
+def jaccard(first: Signature, second: Signature) -> float:
+    """Jaccard similarity of two texts' shingle sets, estimated by their signatures."""
+    return float(np.count_nonzero(first.values == second.values)) / len(first.values)
+
+
+def containment(first: Signature, second: Signature, estimated_jaccard: float) -> float:
+    """Share of the smaller shingle set inside the larger: |A∩B| / min(|A|, |B|)."""
+    overlap = estimated_jaccard * (first.shingles + second.shingles) / (1 + estimated_jaccard)
+    return min(1.0, overlap / min(first.shingles, second.shingles))
+
+
+def is_duplicate(first: Signature, second: Signature) -> tuple[bool, float]:
+    """Whether two texts are one article (a repost with edits), and their Jaccard estimate."""
+    similar = jaccard(first, second)
+    if similar >= JACCARD_THRESHOLD:
+        return True, similar
+    smaller = min(first.shingles, second.shingles)
+    contained = containment(first, second, similar)
+    return smaller >= MIN_CONTAINED and contained >= CONTAINMENT_THRESHOLD, similar
