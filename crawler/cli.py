@@ -15,6 +15,7 @@ from rich.console import Console
 
 from crawler import views
 from crawler.config import Config, ConfigError, load_config
+from crawler.records import story_record
 
 app = typer.Typer(
     add_completion=False,
@@ -135,9 +136,10 @@ def show(
     article_id: Annotated[int, typer.Argument(help="Article id (see `articles`).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the article as JSON.")] = False,
 ) -> None:
-    """One article in full, with its attachments."""
+    """One article in full, with its attachments and its story's other articles."""
     from storage import queries
     from storage.db import session_scope
+    from storage.stories import story_siblings
 
     engine = _engine(_config())
     with session_scope(engine) as session:
@@ -145,10 +147,39 @@ def show(
         if article is None:
             raise _fail(f"no article with id {article_id}")
         attachments = queries.article_attachments(session=session, article_id=article_id)
+        siblings = story_siblings(session=session, article=article)
         if as_json:
-            views.print_article_json(article, attachments)
+            views.print_article_json(article, attachments, siblings)
         else:
-            views.print_article(console, article, attachments)
+            views.print_article(console, article, attachments, siblings)
+
+
+@app.command()
+def stories(
+    since: Annotated[str | None, typer.Option(help="First seen on or after YYYY-MM-DD.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many stories.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines, one story a line.")] = False,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Reassign every article (after `reextract`).")
+    ] = False,
+) -> None:
+    """Stories (an article and its reposts on other sites), newest first, with source counts."""
+    from storage.db import session_scope
+    from storage.stories import rebuild_stories, story_views
+
+    since_date = _parse_date(since) if since else None
+    engine = _engine(_config())
+    if rebuild:
+        with session_scope(engine, write=True) as session:
+            count = rebuild_stories(session=session)
+        err_console.print(f"reassigned {count} articles to stories")
+    with session_scope(engine) as session:
+        found = story_views(session=session, since=since_date, limit=limit)
+        if as_json:
+            for view in found:
+                print(json.dumps(story_record(view), ensure_ascii=False))
+        else:
+            views.print_story_table(console, found)
 
 
 @app.command()

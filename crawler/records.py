@@ -5,7 +5,7 @@ Fields (documented in README; later issues only add fields):
 ``YYYY-MM-DD`` when the page gives only a date, ``YYYY-MM-DDTHH:MM:SS+08:00`` when it gives a
 time), ``author``, ``origin``, ``site_name``, ``language``, ``fetched_at`` (ISO 8601, UTC),
 ``flags`` (quality flag codes), ``relevant``, ``relevance_score``, ``topics`` (topic ids) and
-``event`` (``{name, city, start, end}`` or null).
+``event`` (``{name, city, start, end}`` or null), ``story_id``.
 """
 
 from __future__ import annotations
@@ -43,6 +43,28 @@ def article_record(article: Any) -> dict[str, Any]:
         "language": article.language,
         "fetched_at": article.fetched_at.isoformat() if article.fetched_at else None,
         **analysis_record(article),
+        "story_id": article.story_id,
+    }
+
+
+def story_record(view: Any) -> dict[str, Any]:
+    """JSON-ready dict of a ``storage.stories.StoryView``."""
+    original = view.original
+    return {
+        "id": view.story.id,
+        "title": original.title if original else None,
+        "first_seen_at": view.story.first_seen_at.isoformat(),
+        "earliest_published": (
+            view.earliest_published.isoformat() if view.earliest_published else None
+        ),
+        "original": {"id": original.id, "source": original.source_id, "url": original.url}
+        if original
+        else None,
+        "sources": view.sources,
+        "source_count": len(view.sources),
+        "article_count": len(view.articles),
+        "article_ids": [article.id for article in view.articles],
+        "event_group": view.story.event_group,
     }
 
 

@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from crawler.config import SourceConfig
-from crawler.records import article_record, published_iso
+from crawler.records import article_record, published_iso, story_record
 from crawler.relevance import Relevance, topic_labels
 from crawler.runner import CrawlResult
 from crawler.spam import find_spam
@@ -96,9 +96,15 @@ def print_json_lines(rows: Iterable[Any]) -> None:
         print(json.dumps(article_record(row), ensure_ascii=False))
 
 
-def print_article_json(article: Any, attachments: Sequence[Any]) -> None:
-    """``show --json``: the article's JSON Lines record plus its attachments."""
+def print_article_json(
+    article: Any, attachments: Sequence[Any], siblings: Sequence[Any] = ()
+) -> None:
+    """``show --json``: the article's JSON Lines record plus its attachments and story siblings."""
     record = article_record(article)
+    record["siblings"] = [
+        {"id": s.id, "source": s.source_id, "url": s.url, "title": s.title, "story_id": s.story_id}
+        for s in siblings
+    ]
     record["attachments"] = [
         {
             "url": attachment.url,
@@ -130,7 +136,9 @@ def print_article_table(console: Console, rows: Sequence[Any]) -> None:
     console.print(table)
 
 
-def print_article(console: Console, article: Any, attachments: Sequence[Any]) -> None:
+def print_article(
+    console: Console, article: Any, attachments: Sequence[Any], siblings: Sequence[Any] = ()
+) -> None:
     record = article_record(article)
     console.print(f"[bold]{record['title'] or '(untitled)'}[/bold]", highlight=False)
     for key in (
@@ -163,8 +171,39 @@ def print_article(console: Console, article: Any, attachments: Sequence[Any]) ->
         console.print(
             f"[dim]attachment:[/dim] {attachment.title or ''} {attachment.url}", highlight=False
         )
+    console.print(f"[dim]story:[/dim] {record['story_id'] or '-'}", highlight=False)
+    for sibling in siblings:
+        same = "same story" if sibling.story_id == article.story_id else "same event"
+        console.print(
+            f"[dim]  {same}:[/dim] #{sibling.id} {sibling.source_id} {sibling.title or ''} "
+            f"{sibling.url}",
+            highlight=False,
+        )
     console.print()
     console.print(record["text"], highlight=False, markup=False)
+
+
+def print_story_table(console: Console, views: Sequence[Any]) -> None:
+    """``stories``: one row per story, newest first."""
+    if not views:
+        console.print("no stories yet")
+        return
+    table = Table()
+    for name in ("id", "first seen", "published", "sources", "articles", "title", "original"):
+        table.add_column(name, overflow="fold")
+    for view in views:
+        record = story_record(view)
+        original = record["original"]
+        table.add_row(
+            str(record["id"]),
+            record["first_seen_at"][:16],
+            record["earliest_published"] or "-",
+            str(record["source_count"]),
+            str(record["article_count"]),
+            record["title"] or "(untitled)",
+            original["source"] if original else "-",
+        )
+    console.print(table)
 
 
 def print_explanation(console: Console, article: Any, relevance: Relevance) -> None:

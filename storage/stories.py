@@ -25,7 +25,7 @@ from sqlalchemy import Table, func, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
-from crawler.dedup import Signature, band_keys, is_duplicate
+from crawler.dedup import Signature, band_keys, is_duplicate, signature
 from storage.models import Article, ArticleSignature, LshBand, Story
 
 ADVISORY_LOCK_KEY: Final = 0x66770001  # pg_advisory_xact_lock key of story assignment
@@ -344,9 +344,48 @@ def story_siblings(*, session: Session, article: Article) -> list[Article]:
 
 
 def reset_stories(*, session: Session) -> None:
-    """Forget every story and the index (``stories --rebuild`` assigns them again)."""
+    """Forget every story and the index."""
     connection = session.connection()
     articles = _table(Article)
     connection.execute(update(articles).values(story_id=None))
     for model in (LshBand, ArticleSignature, Story):
         connection.execute(_table(model).delete())
+
+
+def rebuild_stories(*, session: Session, batch_size: int = 500) -> int:
+    """Forget every story and assign every article again, in the order they were fetched
+    (after ``reextract`` changed texts, or a change of the dedup parameters)."""
+    reset_stories(session=session)
+    articles = _table(Article)
+    columns = (
+        articles.c.id,
+        articles.c.content_hash,
+        articles.c.text,
+        articles.c.fetched_at,
+        articles.c.relevant,
+        articles.c.event_name,
+        articles.c.event_city,
+        articles.c.event_start,
+    )
+    statement = sa_select(*columns).order_by(articles.c.fetched_at, articles.c.id)
+    rows = session.connection().execute(statement).all()
+    for start in range(0, len(rows), batch_size):
+        assign_stories(
+            session=session,
+            candidates=[_candidate_from_row(row) for row in rows[start : start + batch_size]],
+        )
+    return len(rows)
+
+
+def _candidate_from_row(row: Any) -> StoryCandidate:
+    article_id, digest, text, fetched_at, relevant, name, city, start = row
+    return StoryCandidate(
+        article_id=article_id,
+        content_hash=digest,
+        text_length=len(text),
+        signature=signature(text),
+        fetched_at=fetched_at,
+        event_name=name if relevant else None,
+        event_city=city,
+        event_start=start,
+    )
