@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench bench-backfill bench-routine bench-relevance clean
+.PHONY: install demo test lint bench bench-backfill bench-routine bench-relevance bench-dedup clean
 
 install: $(STAMP)
 
@@ -28,7 +28,10 @@ lint: install
 	$(BIN)/ruff format .
 	$(BIN)/mypy
 
-bench: install bench-relevance bench-backfill bench-routine
+bench: install bench-relevance bench-dedup bench-backfill bench-routine
+
+bench-dedup: install
+	$(BIN)/python bench/dedup.py
 
 bench-relevance: install
 	$(BIN)/python bench/relevance.py

@@ -176,9 +176,10 @@ def _set_story(session: Session, article_id: int, story_id: int) -> None:
     )
 
 
-def _index(session: Session, candidate: StoryCandidate) -> None:
-    """Add the article's signature and band keys to the index (replacing any it had)."""
-    remove_from_index(session=session, article_ids=[candidate.article_id])
+def _index(session: Session, candidate: StoryCandidate, *, replace: bool = False) -> None:
+    """Add the article's signature and band keys to the index (``replace``: drop old ones)."""
+    if replace:
+        remove_from_index(session=session, article_ids=[candidate.article_id])
     signature = candidate.signature
     if signature is None:
         return
@@ -211,17 +212,30 @@ def reindex(*, session: Session, candidates: Sequence[StoryCandidate]) -> None:
     """Replace the index entries of re-extracted articles (their stories stay as they are;
     ``stories --rebuild`` reassigns every article)."""
     for candidate in candidates:
-        _index(session, candidate)
+        _index(session, candidate, replace=True)
 
 
 def remove_from_index(*, session: Session, article_ids: Sequence[int]) -> None:
-    """Forget the signatures and band keys of some articles (before re-indexing them)."""
+    """Forget the signatures and band keys of some articles (before re-indexing them).
+
+    Band rows are found through the stored signature's keys: ``lsh_bands`` is keyed by band
+    key first, so deleting by article id alone would scan the whole index.
+    """
     if not article_ids:
         return
     connection = session.connection()
-    for model in (LshBand, ArticleSignature):
-        table = _table(model)
-        connection.execute(table.delete().where(table.c.article_id.in_(list(article_ids))))
+    bands, signatures = _table(LshBand), _table(ArticleSignature)
+    stored = connection.execute(
+        sa_select(signatures.c.article_id, signatures.c.signature, signatures.c.shingles).where(
+            signatures.c.article_id.in_(list(article_ids))
+        )
+    ).all()
+    for article_id, blob, shingles in stored:
+        keys = band_keys(Signature.from_bytes(blob, shingles))
+        connection.execute(
+            bands.delete().where(bands.c.band_key.in_(keys)).where(bands.c.article_id == article_id)
+        )
+    connection.execute(signatures.delete().where(signatures.c.article_id.in_(list(article_ids))))
 
 
 def _link_event(session: Session, story_id: int, candidate: StoryCandidate) -> int | None:

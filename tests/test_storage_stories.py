@@ -1,0 +1,204 @@
+"""Stories on SQLite and PostgreSQL: reposts join one story, other articles don't, events link."""
+
+from __future__ import annotations
+
+import threading
+import zlib
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from crawler.article_builder import article_content
+from crawler.config import SourceConfig
+from crawler.extraction import ExtractedArticle
+from storage import queries
+from storage.db import make_engine, session_scope, upgrade_schema
+from storage.models import Article, ArticleUpdate, LshBand, NewArticle
+from storage.stories import rebuild_stories, story_siblings, story_views
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
+
+
+def seed(name: str) -> str:
+    return next(SEEDS.glob(f"{name}_*.txt")).read_text(encoding="utf-8")
+
+
+def article(
+    key: str, text: str, *, source: str = "a", title: str = "标题", minutes: int = 0
+) -> NewArticle:
+    extracted = ExtractedArticle(
+        title=title,
+        text=text,
+        published_on=date(2024, 11, 4),
+        published_at=None,
+        author=None,
+        origin=None,
+        site_name=None,
+        language="zh",
+        encoding="utf-8",
+        attachments=(),
+    )
+    fetched = T0 + timedelta(minutes=minutes)
+    url = f"https://{source}.example/{key}.html"
+    return NewArticle(
+        source_id=source,
+        url=url,
+        canonical_url=url,
+        fetched_at=fetched,
+        raw_html_compressed=zlib.compress(text.encode()),
+        **article_content(extracted, fetched_at=fetched),
+    )
+
+
+def store(engine: Engine, *articles: NewArticle) -> list[int | None]:
+    with session_scope(engine, write=True) as session:
+        queries.sync_sources(
+            session=session,
+            sources=[
+                SourceConfig(id=s, name=s, start_urls=[f"https://{s}.example/"])
+                for s in ("a", "b", "c")
+            ],
+        )
+        return queries.store_articles(session=session, articles=list(articles))
+
+
+def stories_of(engine: Engine) -> dict[str, int | None]:
+    with session_scope(engine) as session:
+        rows = session.exec(select(Article)).all()
+        return {row.url.rsplit("/", 1)[1][:-5]: row.story_id for row in rows}
+
+
+def repost_of(text: str) -> str:
+    """A repost: reporter line added, the last paragraph dropped, an origin appended."""
+    lines = text.strip().split("\n")
+    return "\n".join(["记者 张三 通讯员 李四", *lines[:-1], "转自:人民资讯"])
+
+
+def test_reposts_join_one_story_and_others_do_not(engine: Engine) -> None:
+    text = seed("004")
+    store(engine, article("orig", text, source="a"), article("other", seed("003"), source="a"))
+    store(engine, article("copy", text, source="b", minutes=5))
+    store(engine, article("repost", repost_of(text), source="c", minutes=9))
+    found = stories_of(engine)
+    assert found["orig"] == found["copy"] == found["repost"] is not None
+    assert found["other"] not in (None, found["orig"])
+    with session_scope(engine) as session:
+        views = {view.story.id: view for view in story_views(session=session)}
+        view = views[found["orig"]]
+        assert view.sources == ["a", "b", "c"] and len(view.articles) == 3
+        assert view.original is not None and view.original.url.endswith("/orig.html")
+        assert view.earliest_published == date(2024, 11, 4)
+        orig = session.exec(select(Article).where(Article.url.endswith("/orig.html"))).one()
+        siblings = story_siblings(session=session, article=orig)
+        assert sorted(s.url.rsplit("/", 1)[1] for s in siblings) == ["copy.html", "repost.html"]
+
+
+def test_same_topic_different_articles_stay_apart(engine: Engine) -> None:
+    store(engine, *(article(name, seed(name), minutes=i) for i, name in enumerate(["001", "002"])))
+    found = stories_of(engine)
+    assert found["001"] != found["002"]
+
+
+def test_short_and_empty_texts_never_merge(engine: Engine) -> None:
+    store(engine, article("e1", ""), article("e2", ""), article("s1", "会议召开。"))
+    found = stories_of(engine)
+    assert len({found["e1"], found["e2"], found["s1"]}) == 3
+
+
+def test_index_survives_and_is_shared_by_another_engine(engine: Engine, db_url: str) -> None:
+    store(engine, article("orig", seed("003")))
+    other = make_engine(db_url)
+    try:
+        store(other, article("repost", repost_of(seed("003")), source="b", minutes=1))
+    finally:
+        other.dispose()
+    found = stories_of(engine)
+    assert found["orig"] == found["repost"]
+
+
+def test_concurrent_writers_give_reposts_one_story(db_url: str) -> None:
+    setup = make_engine(db_url)
+    upgrade_schema(setup)
+    store(setup, article("orig", seed("002")))
+    setup.dispose()
+    errors: list[BaseException] = []
+
+    def write(n: int) -> None:
+        engine = make_engine(db_url)
+        try:
+            store(engine, article(f"r{n}", repost_of(seed("002")), source="b", minutes=n))
+        except BaseException as error:  # reported below
+            errors.append(error)
+        finally:
+            engine.dispose()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(1, 5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    check = make_engine(db_url)
+    try:
+        assert len(set(stories_of(check).values())) == 1
+    finally:
+        check.dispose()
+
+
+def test_same_event_write_ups_are_linked(engine: Engine) -> None:
+    first = article("portal", seed("001"), title="2021产城中国市长论坛在太原开幕")
+    second = article(
+        "agency",
+        seed("002"),
+        title="“产城融合•场景营城”——2021中博会•产城中国市长论坛成功举办",
+        source="b",
+        minutes=3,
+    )
+    assert first.relevant and second.relevant
+    store(engine, first, second)
+    found = stories_of(engine)
+    assert found["portal"] != found["agency"]
+    with session_scope(engine) as session:
+        groups = {view.story.id: view.story.event_group for view in story_views(session=session)}
+        assert groups[found["portal"]] == groups[found["agency"]] is not None
+        portal = session.exec(select(Article).where(Article.url.endswith("/portal.html"))).one()
+        assert [s.url for s in story_siblings(session=session, article=portal)] == [
+            "https://b.example/agency.html"
+        ]
+
+
+def test_reindex_and_rebuild(engine: Engine) -> None:
+    ids = store(engine, article("orig", seed("003")), article("other", seed("004"), minutes=1))
+    store(engine, article("repost", repost_of(seed("003")), source="b", minutes=2))
+    before = stories_of(engine)
+    with session_scope(engine) as session:
+        bands = len(session.exec(select(LshBand)).all())
+    # re-extraction changes "other" into a copy of "orig": reindex, then rebuild regroups it
+    changed = article("other", seed("003"), minutes=1)
+    update = ArticleUpdate(
+        id=ids[1], **changed.model_dump(include=set(ArticleUpdate.model_fields) - {"id"})
+    )
+    with session_scope(engine, write=True) as session:
+        queries.update_extractions(session=session, updates=[update])
+        assert len(session.exec(select(LshBand)).all()) <= bands
+    assert stories_of(engine) == before
+    with session_scope(engine, write=True) as session:
+        assert rebuild_stories(session=session) == 3
+    after = stories_of(engine)
+    assert after["orig"] == after["repost"] == after["other"]
+
+
+def test_story_listing_is_newest_first(engine: Engine) -> None:
+    texts = [seed(name) for name in ("001", "003", "004")]
+    store(engine, *(article(f"n{i}", text, minutes=i) for i, text in enumerate(texts)))
+    with session_scope(engine) as session:
+        views = story_views(session=session)
+        assert [v.articles[0].url.rsplit("/", 1)[1] for v in views] == [
+            "n2.html",
+            "n1.html",
+            "n0.html",
+        ]
+        assert story_views(session=session, since=date(2030, 1, 1)) == []
