@@ -103,7 +103,7 @@ def article_content(
 def build_article(page: PageItem) -> ArticleItem:
     """Extract a fetched page into an ArticleItem ready for the store pipeline."""
     extracted = safe_extract(page.body, page.url, page.header_charset, page.encoding_override)
-    key = canonicalize(page.url)
+    key = canonicalize(page.url, page.fold_hosts)
     content = article_content(
         extracted,
         keep_traditional=page.keep_traditional,
@@ -126,7 +126,7 @@ def build_article(page: PageItem) -> ArticleItem:
         NewAttachment(
             source_id=page.source_id,
             url=url,
-            canonical_url=canonicalize(url),
+            canonical_url=canonicalize(url, page.fold_hosts),
             title=title or None,
             discovered_at=page.fetched_at,
         )

@@ -41,6 +41,16 @@ class SourceConfig(BaseModel):
     schedule: str | None = None
     tags: list[str] = Field(default_factory=list)
     keep_traditional: bool = False
+    fold_hosts: list[str] = Field(default_factory=list)
+    """Host prefixes naming the same site (``m.``, ``wap.``, ``www.``), folded in canonical URLs."""
+
+    @field_validator("fold_hosts")
+    @classmethod
+    def _check_fold_hosts(cls, value: list[str]) -> list[str]:
+        for prefix in value:
+            if not re.match(r"^[a-z0-9-]+\.$", prefix):
+                raise ValueError(f"{prefix!r} is not a host prefix like 'm.' or 'wap.'")
+        return value
 
     @field_validator("id")
     @classmethod

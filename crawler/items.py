@@ -23,6 +23,7 @@ class PageItem:
     run_id: int | None = None
     keep_traditional: bool = False
     source_name: str | None = None
+    fold_hosts: tuple[str, ...] = ()
 
 
 @dataclass

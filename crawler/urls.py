@@ -2,13 +2,15 @@
 
 Pure functions; no settings read. Canonical form: lower-case scheme and host, default port dropped,
 fragment dropped, tracking and session parameters dropped, remaining query sorted, a trailing
-``index.html``/``index.htm``/``default.aspx`` (and friends) folded into the directory URL.
+``index.html``/``index.htm``/``default.aspx`` (and friends) folded into the directory URL, and,
+when a source configures them, mobile host prefixes (``m.``, ``wap.``) folded away.
 """
 
 from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -70,8 +72,12 @@ _ATTACHMENT_PATH = re.compile(
 )
 
 
-def canonicalize(url: str) -> str:
-    """The canonical form of an absolute http(s) URL (unchanged if it is not one)."""
+def canonicalize(url: str, fold_hosts: Sequence[str] = ()) -> str:
+    """The canonical form of an absolute http(s) URL (unchanged if it is not one).
+
+    ``fold_hosts`` lists host prefixes that name the same site (``m.``, ``wap.``, ``www.``): a
+    host starting with one loses it, so ``m.example.cn`` and ``www.example.cn`` are one page.
+    """
     try:
         parts = urlsplit(url.strip())
         port = parts.port
@@ -80,7 +86,7 @@ def canonicalize(url: str) -> str:
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS or not parts.hostname:
         return url.strip()
-    host = parts.hostname.lower().rstrip(".")
+    host = _fold_host(parts.hostname.lower().rstrip("."), fold_hosts)
     if ":" in host:
         host = f"[{host}]"
     if port is not None and port != _DEFAULT_PORTS[scheme]:
@@ -88,6 +94,14 @@ def canonicalize(url: str) -> str:
     path = _canonical_path(parts.path)
     query = _canonical_query(parts.query)
     return urlunsplit((scheme, host, path, query, ""))
+
+
+def _fold_host(host: str, prefixes: Sequence[str]) -> str:
+    for prefix in prefixes:
+        prefix = prefix.lower()
+        if host.startswith(prefix) and host.count(".") >= 2:
+            return host[len(prefix) :]
+    return host
 
 
 def _canonical_path(path: str) -> str:

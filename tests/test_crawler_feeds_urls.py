@@ -50,6 +50,20 @@ def test_canonicalize() -> None:
         == "http://127.0.0.1:8080/y/show-1.html"
     )
     assert canonicalize("http://x.cn/a?page=2") != canonicalize("http://x.cn/a?page=3")
+    assert canonicalize("http://x.cn/a?sid=9&PHPSESSID=1&id=3") == "http://x.cn/a?id=3"
+
+
+def test_mobile_hosts_fold_only_when_configured() -> None:
+    folds = ("m.", "wap.", "www.")
+    desktop = canonicalize("http://www.jm.gov.cn/xwzx/t20241104_1.html", folds)
+    assert canonicalize("http://m.jm.gov.cn/xwzx/t20241104_1.html?from=timeline", folds) == desktop
+    assert canonicalize(
+        "https://WAP.jm.gov.cn:443/xwzx/t20241104_1.html", folds
+    ) == desktop.replace("http:", "https:")
+    assert canonicalize("http://m.jm.gov.cn/xwzx/t20241104_1.html") == (
+        "http://m.jm.gov.cn/xwzx/t20241104_1.html"
+    )
+    assert canonicalize("http://m.cn/a", folds) == "http://m.cn/a"  # a bare domain stays
 
 
 def test_attachments_and_sites() -> None:
