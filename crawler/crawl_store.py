@@ -8,7 +8,9 @@ Reads the ``FORUMWATCH_DATABASE_URL`` setting.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
@@ -17,6 +19,16 @@ from crawler.config import SourceConfig
 from storage import queries
 from storage.db import get_engine, session_scope, upgrade_schema
 from storage.models import NewArticle, NewAttachment, UrlRecord
+
+
+@dataclass
+class StoredBatch:
+    """What one ``store_batch`` wrote."""
+
+    article_ids: list[int | None]
+    """Per article, in order: its new id, or None when it was already stored."""
+    new_attachments: Counter[str]
+    """How many attachments were new, per source id."""
 
 
 class CrawlStore:
@@ -75,3 +87,38 @@ class CrawlStore:
             return 0
         with session_scope(self.engine, write=True) as session:
             return queries.store_attachments(session=session, attachments=attachments)
+
+    def store_batch(
+        self,
+        articles: Sequence[tuple[NewArticle, Sequence[NewAttachment]]],
+        attachments: Sequence[NewAttachment] = (),
+    ) -> StoredBatch:
+        """Store articles with the attachments they link to, and other attachments, in one
+        transaction: a crawl killed at any moment never leaves an article stored without its
+        attachments (a stored article is never fetched again, so they would be lost for good)."""
+        if not articles and not attachments:
+            return StoredBatch([], Counter())
+        new: Counter[str] = Counter()
+        with session_scope(self.engine, write=True) as session:
+            ids = (
+                queries.store_articles(session=session, articles=[a for a, _ in articles])
+                if articles
+                else []
+            )
+            linked = [
+                attachment.model_copy(update={"article_id": article_id})
+                for (_, found), article_id in zip(articles, ids, strict=True)
+                if article_id is not None
+                for attachment in found
+            ]
+            # One row per URL and source; an article's link wins over a bare sighting.
+            by_source: dict[str, dict[str, NewAttachment]] = {}
+            for attachment in [*attachments, *linked]:
+                by_source.setdefault(attachment.source_id, {})[attachment.canonical_url] = (
+                    attachment
+                )
+            for source_id, unique in by_source.items():
+                new[source_id] += queries.store_attachments(
+                    session=session, attachments=list(unique.values())
+                )
+        return StoredBatch(ids, new)

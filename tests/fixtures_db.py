@@ -4,6 +4,7 @@
 ``fw_test_<random>`` database for PostgreSQL, created next to ``$FORUMWATCH_TEST_POSTGRES_URL``
 (default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``) and dropped afterwards. When
 PostgreSQL cannot be reached its tests are skipped, or fail if ``FORUMWATCH_REQUIRE_SERVICES=1``.
+``module_db_url`` is the same per test module, for tests that share one expensive state (a crawl).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -52,10 +54,9 @@ def postgres_admin() -> Iterator[Engine]:
     engine.dispose()
 
 
-@pytest.fixture
-def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    """A fresh, empty PostgreSQL database, dropped after the test."""
-    admin: Engine = request.getfixturevalue("postgres_admin")
+@contextmanager
+def fresh_postgres_database(admin: Engine) -> Iterator[str]:
+    """Create an empty ``fw_test_<random>`` database next to ``admin``'s; drop it afterwards."""
     name = f"fw_test_{uuid.uuid4().hex[:12]}"
     with admin.connect() as connection:
         connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
@@ -68,6 +69,14 @@ def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture
+def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database, dropped after the test."""
+    admin: Engine = request.getfixturevalue("postgres_admin")
+    with fresh_postgres_database(admin) as url:
+        yield url
+
+
 @pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The URL of an empty database on each backend in turn."""
@@ -75,6 +84,20 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return sqlite_url(tmp_path)
     url: str = request.getfixturevalue("postgres_url")
     return url
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_db_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """``db_url`` shared by a whole test module: an empty database per backend, set up once."""
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path_factory.mktemp("sqlite"))
+        reset_engines()
+        return
+    admin: Engine = request.getfixturevalue("postgres_admin")
+    with fresh_postgres_database(admin) as url:
+        yield url
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from scrapy.crawler import Crawler
 from twisted.internet import task
 
 from crawler.items import ArticleItem, AttachmentItem
-from storage.models import NewAttachment
 
 logger = logging.getLogger(__name__)
 
@@ -61,36 +60,22 @@ class StorePipeline:
         return item
 
     def flush(self) -> None:
-        """Write everything buffered; count new and already-known articles per source."""
+        """Write everything buffered in one transaction; count new and known articles and new
+        attachments per source."""
         articles, self._articles = self._articles, []
         attachments, self._attachments = self._attachments, []
-        if articles:
-            self._store_articles(articles)
-        if attachments:
-            self._store_attachments([item.attachment for item in attachments])
-
-    def _store_articles(self, items: list[ArticleItem]) -> None:
-        store, tally = self.spider.store, self.spider.tally
-        ids = store.store_articles([item.article for item in items])
-        linked: list[NewAttachment] = []
-        for item, article_id in zip(items, ids, strict=True):
-            source_id = item.article.source_id
-            if article_id is None:
-                tally.count(source_id, "known_articles")
-                continue
-            tally.count(source_id, "new_articles")
-            for attachment in item.attachments:
-                linked.append(attachment.model_copy(update={"article_id": article_id}))
-        if linked:
-            self._store_attachments(linked)
-
-    def _store_attachments(self, attachments: list[NewAttachment]) -> None:
-        by_source: dict[str, dict[str, NewAttachment]] = {}
-        for attachment in attachments:
-            by_source.setdefault(attachment.source_id, {})[attachment.canonical_url] = attachment
-        for source_id, unique in by_source.items():
-            new = self.spider.store.store_attachments(list(unique.values()))
-            self.spider.tally.count(source_id, "attachments", new)
+        if not articles and not attachments:
+            return
+        tally = self.spider.tally
+        stored = self.spider.store.store_batch(
+            [(item.article, item.attachments) for item in articles],
+            [item.attachment for item in attachments],
+        )
+        for item, article_id in zip(articles, stored.article_ids, strict=True):
+            kind = "known_articles" if article_id is None else "new_articles"
+            tally.count(item.article.source_id, kind)
+        for source_id, new in stored.new_attachments.items():
+            tally.count(source_id, "attachments", new)
 
     def close_spider(self) -> None:
         if self._timer is not None and self._timer.running:
