@@ -137,11 +137,15 @@ class SourceSpider(scrapy.Spider):
         )
         return parse_html(text)
 
+    def _key(self, source_id: str, url: str) -> str:
+        """An article or attachment URL's canonical form, with the source's host folding."""
+        return canonicalize(url, self.sources[source_id].fold_hosts)
+
     def _schedule_articles(self, source: SourceConfig, urls: list[str]) -> Any:
         """Request the unseen article URLs; returns how many were unseen (generator return)."""
         wanted: dict[str, str] = {}
         for url in urls:
-            key = canonicalize(url)
+            key = self._key(source.id, url)
             if is_attachment_url(url) or key in self._scheduled or key in wanted:
                 continue
             wanted[key] = url
@@ -158,7 +162,7 @@ class SourceSpider(scrapy.Spider):
     def _list_attachments(
         self, source: SourceConfig, found: list[tuple[str, str]]
     ) -> Iterable[Any]:
-        by_key = {canonicalize(url): (url, title) for url, title in found}
+        by_key = {self._key(source.id, url): (url, title) for url, title in found}
         for key in self.store.unseen(list(by_key)):
             url, title = by_key[key]
             yield AttachmentItem(_attachment(source.id, url, key, title=title or None))
@@ -176,13 +180,13 @@ class SourceSpider(scrapy.Spider):
         source_id = response.meta["fw_source"]
         content_type = response.headers.get("Content-Type")
         fetched_at = datetime.now(UTC)
-        link_key = response.meta.get("link") or canonicalize(response.url)
+        link_key = response.meta.get("link") or self._key(source_id, response.url)
         if not is_page(content_type, response.body):
             size = response.headers.get("Content-Length")
             attachment = _attachment(
                 source_id,
                 response.url,
-                canonicalize(response.url),
+                self._key(source_id, response.url),
                 content_type=(content_type or b"").decode("latin-1") or None,
                 size=int(size) if size and size.isdigit() else len(response.body),
             )
@@ -201,10 +205,11 @@ class SourceSpider(scrapy.Spider):
             run_id=self.run_ids.get(source_id),
             keep_traditional=self.sources[source_id].keep_traditional,
             source_name=self.sources[source_id].name,
+            fold_hosts=tuple(self.sources[source_id].fold_hosts),
         )
 
     def _remember_redirect(self, source_id: str, link_key: str, final_url: str) -> None:
-        if canonicalize(final_url) != link_key:
+        if self._key(source_id, final_url) != link_key:
             self.store.record_urls(
                 [UrlRecord(canonical_url=link_key, source_id=source_id, state="redirect")]
             )
@@ -225,7 +230,7 @@ class SourceSpider(scrapy.Spider):
             self.store.record_urls(
                 [
                     UrlRecord(
-                        canonical_url=request.meta.get("link") or canonicalize(request.url),
+                        canonical_url=request.meta.get("link") or self._key(source_id, request.url),
                         source_id=source_id,
                         state=state,
                         http_status=status,

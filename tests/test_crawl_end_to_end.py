@@ -63,6 +63,12 @@ JSON_FIELDS = (
     "site_name",
     "language",
     "fetched_at",
+    "flags",
+    "relevant",
+    "relevance_score",
+    "topics",
+    "event",
+    "story_id",
 )
 
 # (site, path, field) -> what extraction gets wrong; each case is an xfail(strict=True).
@@ -106,6 +112,8 @@ class Demo:
     articles_after_reextract: list[dict[str, Any]]
     listings: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     """``articles --json`` with filters (``--source``, ``--since``, ``--limit``), by label."""
+    stories: list[dict[str, Any]] = field(default_factory=list)
+    """``stories --json`` after the first crawl."""
 
 
 def invoke(config: Path, *args: str) -> str:
@@ -172,6 +180,7 @@ def demo(
     with session_scope(get_engine(db_url)) as session:
         attachments = list(session.exec(select(Attachment)).all())
     sources_text = invoke(config, "sources")
+    stories = json_lines(invoke(config, "stories", "--json", "--limit", str(ALL)))
     listings = {
         "since": list_articles(config, "--since", "2024-01-01", "--limit", str(ALL)),
         "limit": list_articles(config, "--limit", "5"),
@@ -203,6 +212,7 @@ def demo(
         extracted_after=after,
         articles_after_reextract=list_articles(config, "--limit", str(ALL)),
         listings=listings,
+        stories=stories,
     )
 
 
@@ -429,6 +439,8 @@ def test_articles_json_has_the_documented_fields(demo: Demo) -> None:
         assert row["author"] is None or isinstance(row["author"], str)
         assert row["origin"] is None or isinstance(row["origin"], str)
         assert isinstance(row["language"], str) and row["language"]
+        assert isinstance(row["flags"], list) and isinstance(row["topics"], list)
+        assert isinstance(row["relevant"], bool) and isinstance(row["story_id"], int)
         published = row["published_at"]
         if published is not None:
             if "T" in published:
@@ -510,3 +522,83 @@ def test_reextract_runs_over_every_article_and_keeps_the_count(demo: Demo) -> No
     stale = [i for i, at in demo.extracted_after.items() if at <= demo.extracted_before[i]]
     assert stale == [], "articles reextract did not rewrite"
     assert demo.articles_after_reextract == demo.second.articles
+
+
+# -- 8. normalization, flags, relevance and stories of the crawled articles -------------------
+
+
+@pytest.mark.parametrize(("site", "entry"), article_params("relevant"))
+def test_article_relevance_matches(demo: Demo, site: str, entry: dict[str, Any]) -> None:
+    row = stored_article(demo, site, entry["path"])
+    assert row["relevant"] is entry["relevant"]
+    assert (row["event"] is not None) is (entry["relevant"] and row["language"] == "zh")
+
+
+def test_seed_damage_is_flagged_and_normalized(demo: Demo) -> None:
+    for site in SITES:
+        for entry in site_expectations(site)["articles"]:
+            row = stored_article(demo, site, entry["path"])
+            if entry.get("seed") == "004":
+                assert "spam_injection" in row["flags"], entry["path"]
+                assert " 、" not in row["text"] and "来源  :" not in row["text"]
+            if entry.get("seed") == "000":
+                assert {"traditional_converted", "pinyin_removed"} <= set(row["flags"])
+                assert "(jié)" not in row["text"] and "會" not in row["text"]
+
+
+def _event_links(demo: Demo) -> dict[str, set[tuple[int, int]]]:
+    """Event key of _expected.yaml -> the (story, event group) of its relevant Chinese articles."""
+    stories = {story["id"]: story for story in demo.stories}
+    links: dict[str, set[tuple[int, int]]] = {}
+    for site in SITES:
+        for entry in site_expectations(site)["articles"]:
+            row = stored_article(demo, site, entry["path"])
+            if entry.get("event") and row["relevant"] and row["language"] == "zh":
+                group = stories[row["story_id"]]["event_group"] or row["story_id"]
+                links.setdefault(entry["event"], set()).add((row["story_id"], group))
+    return links
+
+
+def test_every_article_has_exactly_one_story(demo: Demo) -> None:
+    ids = [article_id for story in demo.stories for article_id in story["article_ids"]]
+    assert sorted(ids) == sorted(row["id"] for row in demo.first.articles)
+    for row in demo.first.articles:
+        assert row["story_id"] in {story["id"] for story in demo.stories}
+
+
+def test_the_same_article_on_two_sites_is_one_story(demo: Demo) -> None:
+    """``duplicate_of`` in _expected.yaml names the article a page reposts."""
+    by_original: dict[str, set[int]] = {}
+    for site in SITES:
+        for entry in site_expectations(site)["articles"]:
+            row = stored_article(demo, site, entry["path"])
+            key = str(entry.get("duplicate_of") or f"{site}:{entry['path']}")
+            by_original.setdefault(key, set()).add(row["story_id"])
+    assert all(len(stories) == 1 for stories in by_original.values())
+    multi = [story for story in demo.stories if story["source_count"] > 1]
+    assert multi and all(story["article_count"] >= 2 for story in multi)
+    assert len(demo.stories) == len(by_original), "articles without a repost must not merge"
+
+
+def test_write_ups_of_one_event_are_linked_and_other_events_are_not(demo: Demo) -> None:
+    links = _event_links(demo)
+    groups = {key: {group for _, group in pairs} for key, pairs in links.items()}
+    assert all(len(found) == 1 for found in groups.values()), groups
+    every = [group for found in groups.values() for group in found]
+    assert len(every) == len(set(every)), "two events share an event group"
+
+
+def test_show_lists_story_siblings(demo: Demo) -> None:
+    for row in demo.first.articles:
+        shown = demo.shown[row["url"]]
+        story = next(story for story in demo.stories if story["id"] == row["story_id"])
+        same_story = {s["id"] for s in shown["siblings"] if s["story_id"] == row["story_id"]}
+        assert same_story == set(story["article_ids"]) - {row["id"]}
+
+
+def test_explain_shows_the_rules_that_fired(demo: Demo) -> None:
+    relevant = next(row for row in demo.first.articles if row["relevant"])
+    output = invoke(demo.config, "explain", str(relevant["id"]))
+    assert "relevant" in output and "event_in_title" in output
+    irrelevant = next(row for row in demo.first.articles if row["relevant"] is False)
+    assert "not relevant" in invoke(demo.config, "explain", str(irrelevant["id"]))
