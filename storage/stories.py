@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
 
-from sqlalchemy import Table, func, update
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
@@ -86,116 +86,189 @@ def _table(model: type[SQLModel]) -> Table:
 
 
 def assign_stories(*, session: Session, candidates: Sequence[StoryCandidate]) -> list[Assignment]:
-    """Give each new article a story and add it to the index; returns how each was assigned."""
+    """Give each new article a story and add it to the index; returns how each was assigned.
+
+    A batch costs a handful of queries whatever its size: the exact-hash and band lookups for
+    all its articles at once, then bulk writes. Articles of one batch also match each other.
+    """
     if not candidates:
         return []
     if session.get_bind().dialect.name == "postgresql":
         session.connection().exec_driver_sql(f"SELECT pg_advisory_xact_lock({ADVISORY_LOCK_KEY})")
+    batch = _Batch(session, candidates)
+    decided = [batch.decide(candidate) for candidate in candidates]
+    story_ids = batch.create_stories(
+        [c for c, (how, _, _) in zip(candidates, decided, strict=True) if how == "new"]
+    )
     results: list[Assignment] = []
-    for candidate in candidates:
-        assignment = _exact(session, candidate) or _near(session, candidate)
-        if assignment is None:
-            assignment = Assignment(candidate.article_id, _new_story(session, candidate), "new")
-        _set_story(session, candidate.article_id, assignment.story_id)
-        _index(session, candidate)
+    for candidate, (how, target, similar) in zip(candidates, decided, strict=True):
+        story_id = story_ids[candidate.article_id] if how == "new" else batch.story_of(target)
+        batch.stories[candidate.article_id] = story_id
+        results.append(Assignment(candidate.article_id, story_id, how, similar))
+    _set_stories(session, {r.article_id: r.story_id for r in results})
+    _index_all(session, candidates)
+    for candidate, result in zip(candidates, results, strict=True):
         if candidate.event_name and candidate.event_start:
-            assignment.event_group = _link_event(session, assignment.story_id, candidate)
-        results.append(assignment)
+            result.event_group = _link_event(session, result.story_id, candidate)
     return results
 
 
-def _exact(session: Session, candidate: StoryCandidate) -> Assignment | None:
-    if candidate.text_length < MIN_EXACT_CHARS:
-        return None
+class _Batch:
+    """What one batch's assignment knows: stored matches looked up at once, and the batch's own
+    articles (hashes, band keys, signatures) so that they match each other too."""
+
+    def __init__(self, session: Session, candidates: Sequence[StoryCandidate]) -> None:
+        self.session = session
+        self.stories: dict[int, int] = {}  # article id -> story id (stored and decided)
+        self.hashes = self._stored_hashes(candidates)  # content hash -> article id
+        self.keys = {c.article_id: band_keys(c.signature) for c in candidates if c.signature}
+        self.band_members = self._stored_bands({k for keys in self.keys.values() for k in keys})
+        self.signatures = self._stored_signatures()
+
+    def decide(self, candidate: StoryCandidate) -> tuple[str, int, float | None]:
+        """("exact" | "near", the article it joins, similarity) or ("new", its own id, None)."""
+        if candidate.text_length >= MIN_EXACT_CHARS:
+            match = self.hashes.get(candidate.content_hash)
+            if match is not None and match != candidate.article_id:
+                return "exact", match, 1.0
+            self.hashes.setdefault(candidate.content_hash, candidate.article_id)
+        signature = candidate.signature
+        found: tuple[str, int, float | None] = ("new", candidate.article_id, None)
+        if signature is not None:
+            best = self._best_near(candidate.article_id, signature)
+            if best is not None:
+                found = ("near", best[1], best[0])
+            self.signatures[candidate.article_id] = signature
+            for key in self.keys[candidate.article_id]:
+                self.band_members.setdefault(key, []).append(candidate.article_id)
+        return found
+
+    def _best_near(self, article_id: int, signature: Signature) -> tuple[float, int] | None:
+        shared: dict[int, int] = {}
+        for key in self.keys[article_id]:
+            for member in self.band_members.get(key, ()):
+                if member != article_id:
+                    shared[member] = shared.get(member, 0) + 1
+        ranked = sorted(shared, key=lambda member: (-shared[member], member))[:MAX_CANDIDATES]
+        best: tuple[float, int] | None = None
+        for member in ranked:
+            other = self.signatures.get(member)
+            if other is None:
+                continue
+            duplicate, similar = is_duplicate(signature, other)
+            if duplicate and (best is None or (similar, -member) > (best[0], -best[1])):
+                best = (similar, member)
+        return best
+
+    def story_of(self, article_id: int) -> int:
+        return self.stories[article_id]
+
+    def create_stories(self, new: Sequence[StoryCandidate]) -> dict[int, int]:
+        """One story per article that starts one: article id -> new story id."""
+        if not new:
+            return {}
+        stories = _table(Story)
+        statement = stories.insert().returning(stories.c.id, sort_by_parameter_order=True)
+        rows = [{"first_seen_at": candidate.fetched_at} for candidate in new]
+        ids = [row[0] for row in self.session.connection().execute(statement, rows)]
+        return {candidate.article_id: int(i) for candidate, i in zip(new, ids, strict=True)}
+
+    def _stored_hashes(self, candidates: Sequence[StoryCandidate]) -> dict[str, int]:
+        wanted = {c.content_hash for c in candidates if c.text_length >= MIN_EXACT_CHARS}
+        own = {c.article_id for c in candidates}
+        articles = _table(Article)
+        found: dict[str, int] = {}
+        for chunk in _chunked(sorted(wanted)):
+            rows = self.session.connection().execute(
+                sa_select(articles.c.content_hash, articles.c.id, articles.c.story_id)
+                .where(articles.c.content_hash.in_(chunk))
+                .where(articles.c.story_id.is_not(None))
+                .order_by(articles.c.id)
+            )
+            for digest, article_id, story_id in rows:
+                if article_id not in own and digest not in found:
+                    found[digest] = article_id
+                    self.stories[article_id] = story_id
+        return found
+
+    def _stored_bands(self, keys: set[int]) -> dict[int, list[int]]:
+        bands = _table(LshBand)
+        members: dict[int, list[int]] = {}
+        for chunk in _chunked(sorted(keys)):
+            rows = self.session.connection().execute(
+                sa_select(bands.c.band_key, bands.c.article_id).where(bands.c.band_key.in_(chunk))
+            )
+            for key, article_id in rows:
+                members.setdefault(key, []).append(article_id)
+        return members
+
+    def _stored_signatures(self) -> dict[int, Signature]:
+        """Signatures (and stories) of the stored articles that share a band with the batch."""
+        wanted = sorted({member for members in self.band_members.values() for member in members})
+        signatures, articles = _table(ArticleSignature), _table(Article)
+        found: dict[int, Signature] = {}
+        for chunk in _chunked(wanted):
+            rows = self.session.connection().execute(
+                sa_select(
+                    signatures.c.article_id,
+                    signatures.c.signature,
+                    signatures.c.shingles,
+                    articles.c.story_id,
+                )
+                .join_from(signatures, articles, articles.c.id == signatures.c.article_id)
+                .where(signatures.c.article_id.in_(chunk))
+                .where(articles.c.story_id.is_not(None))
+            )
+            for article_id, blob, shingles, story_id in rows:
+                found[article_id] = Signature.from_bytes(blob, shingles)
+                self.stories[article_id] = story_id
+        return found
+
+
+def _chunked(values: Sequence[Any], size: int = 500) -> list[Sequence[Any]]:
+    return [values[start : start + size] for start in range(0, len(values), size)]
+
+
+def _set_stories(session: Session, stories: dict[int, int]) -> None:
     articles = _table(Article)
     statement = (
-        sa_select(articles.c.story_id)
-        .where(articles.c.content_hash == candidate.content_hash)
-        .where(articles.c.id != candidate.article_id)
-        .where(articles.c.story_id.is_not(None))
-        .order_by(articles.c.id)
-        .limit(1)
+        update(articles)
+        .where(articles.c.id == bindparam("_id"))
+        .values(story_id=bindparam("_story"))
     )
-    story_id = session.connection().execute(statement).scalar()
-    return Assignment(candidate.article_id, story_id, "exact", 1.0) if story_id else None
+    rows = [{"_id": article_id, "_story": story_id} for article_id, story_id in stories.items()]
+    session.connection().execute(statement, rows)
 
 
-def _near(session: Session, candidate: StoryCandidate) -> Assignment | None:
-    signature = candidate.signature
-    if signature is None:
-        return None
-    bands, signatures = _table(LshBand), _table(ArticleSignature)
-    shared = func.count().label("shared")
-    rows = (
-        session.connection()
-        .execute(
-            sa_select(bands.c.article_id, shared)
-            .where(bands.c.band_key.in_(band_keys(signature)))
-            .where(bands.c.article_id != candidate.article_id)
-            .group_by(bands.c.article_id)
-            .order_by(shared.desc(), bands.c.article_id)
-            .limit(MAX_CANDIDATES)
-        )
-        .all()
-    )
-    if not rows:
-        return None
-    found = session.connection().execute(
-        sa_select(signatures.c.article_id, signatures.c.signature, signatures.c.shingles).where(
-            signatures.c.article_id.in_([row[0] for row in rows])
-        )
-    )
-    best: tuple[float, int] | None = None
-    for article_id, blob, shingles in found:
-        duplicate, similar = is_duplicate(signature, Signature.from_bytes(blob, shingles))
-        if duplicate and (best is None or (similar, -article_id) > (best[0], -best[1])):
-            best = (similar, article_id)
-    if best is None:
-        return None
-    story_id = _story_of(session, best[1])
-    return Assignment(candidate.article_id, story_id, "near", best[0]) if story_id else None
-
-
-def _story_of(session: Session, article_id: int) -> int | None:
-    articles = _table(Article)
-    statement = sa_select(articles.c.story_id).where(articles.c.id == article_id)
-    value = session.connection().execute(statement).scalar()
-    return int(value) if value is not None else None
-
-
-def _new_story(session: Session, candidate: StoryCandidate) -> int:
-    stories = _table(Story)
-    statement = stories.insert().values(first_seen_at=candidate.fetched_at).returning(stories.c.id)
-    return int(session.connection().execute(statement).scalar_one())
-
-
-def _set_story(session: Session, article_id: int, story_id: int) -> None:
-    articles = _table(Article)
-    session.connection().execute(
-        update(articles).where(articles.c.id == article_id).values(story_id=story_id)
-    )
-
-
-def _index(session: Session, candidate: StoryCandidate, *, replace: bool = False) -> None:
-    """Add the article's signature and band keys to the index (``replace``: drop old ones)."""
-    if replace:
-        remove_from_index(session=session, article_ids=[candidate.article_id])
-    signature = candidate.signature
-    if signature is None:
+def _index_all(session: Session, candidates: Sequence[StoryCandidate]) -> None:
+    """Add the batch's signatures and band keys to the index."""
+    indexed = [c for c in candidates if c.signature is not None]
+    if not indexed:
         return
     connection = session.connection()
     connection.execute(
         _table(ArticleSignature).insert(),
         [
             {
-                "article_id": candidate.article_id,
-                "signature": signature.to_bytes(),
-                "shingles": signature.shingles,
+                "article_id": c.article_id,
+                "signature": c.signature.to_bytes(),
+                "shingles": c.signature.shingles,
             }
+            for c in indexed
+            if c.signature is not None
         ],
     )
-    rows = [{"band_key": key, "article_id": candidate.article_id} for key in band_keys(signature)]
-    connection.execute(_table(LshBand).insert(), _unique_rows(rows))
+    rows = [
+        row
+        for c in indexed
+        if c.signature is not None
+        for row in _unique_rows(
+            [{"band_key": key, "article_id": c.article_id} for key in band_keys(c.signature)]
+        )
+    ]
+    connection.execute(_table(LshBand).insert(), rows)
+
+
 
 
 def _unique_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -211,8 +284,8 @@ def _unique_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def reindex(*, session: Session, candidates: Sequence[StoryCandidate]) -> None:
     """Replace the index entries of re-extracted articles (their stories stay as they are;
     ``stories --rebuild`` reassigns every article)."""
-    for candidate in candidates:
-        _index(session, candidate, replace=True)
+    remove_from_index(session=session, article_ids=[c.article_id for c in candidates])
+    _index_all(session, candidates)
 
 
 def remove_from_index(*, session: Session, article_ids: Sequence[int]) -> None:
