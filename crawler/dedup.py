@@ -3,7 +3,7 @@
 Pure; no settings read (the store reads ``DEDUP_*`` settings and passes them in). A text is cut
 into character shingles (``SHINGLE`` characters, whitespace and punctuation removed, so a repost
 with other line breaks or spacing shingles the same), hashed with ``zlib.crc32`` and summarized
-by a ``datasketch.MinHash`` of ``NUM_PERM`` permutations. The signature is split into ``BANDS``
+by a MinHash of ``NUM_PERM`` permutations (datasketch's affine scheme, computed with numpy). The signature is split into ``BANDS``
 bands of ``ROWS`` values; each band becomes one signed 64-bit key, stored in the database
 (``storage.queries``), so articles sharing a band key are candidates, shared by every crawler
 process and surviving restarts. Candidates are confirmed by the Jaccard similarity their
@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from datasketch import MinHash
 
 NUM_PERM = 60
 BANDS = 20
@@ -45,8 +44,15 @@ def shingles(text: str, size: int = SHINGLE) -> list[bytes]:
 
 
 @lru_cache(maxsize=1)
-def _template() -> MinHash:
-    return MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=zlib.crc32)
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's affine 32-bit permutations ``h -> a*h + b mod 2^32`` (odd ``a``), drawn
+    from the same seeded generator, so signatures equal ``datasketch.MinHash(NUM_PERM, SEED,
+    hashfunc=zlib.crc32)``'s (``tests/test_dedup.py`` checks it). Computed here with numpy
+    alone: importing datasketch pulls in scipy, ~55 MB in every crawler process."""
+    generator = np.random.RandomState(SEED)
+    a = generator.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a[:, None], b[:, None]
 
 
 @dataclass(frozen=True)
@@ -64,14 +70,25 @@ class Signature:
         return cls(np.frombuffer(blob, dtype="<u4"), shingles)
 
 
+def _fmix32(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer, which datasketch applies before the permutations."""
+    values = values ^ (values >> np.uint32(16))
+    values = values * np.uint32(0x85EBCA6B)
+    values = values ^ (values >> np.uint32(13))
+    values = values * np.uint32(0xC2B2AE35)
+    return values ^ (values >> np.uint32(16))
+
+
 def signature(text: str) -> Signature | None:
     """The MinHash signature of a text; None when it is too short to compare."""
     grams = set(shingles(text))
     if len(grams) < MIN_SHINGLES:
         return None
-    minhash = _template().copy()
-    minhash.update_batch(list(grams))
-    return Signature(np.asarray(minhash.hashvalues, dtype=np.uint32), len(grams))
+    hashes = np.fromiter((zlib.crc32(gram) for gram in grams), dtype=np.uint32, count=len(grams))
+    a, b = _permutations()
+    with np.errstate(over="ignore"):
+        permuted = a * _fmix32(hashes)[None, :] + b  # uint32 arithmetic wraps: mod 2^32
+    return Signature(permuted.min(axis=1), len(grams))
 
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # 64-bit golden-ratio multiplier (splitmix64)

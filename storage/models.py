@@ -100,7 +100,7 @@ class ArticleContent(SQLModel):
     """Taxonomy topic ids (``crawler/data/topics.yaml``)."""
     event_name: str | None = None
     event_city: str | None = None
-    event_start: date | None = None
+    event_start: date | None = Field(default=None, index=True)
     event_end: date | None = None
 
 

@@ -1,4 +1,5 @@
-"""Stories: articles grouped with their reposts, and the LSH index that finds them.
+"""Stories: articles grouped with their reposts, and the LSH index that finds them; articles
+are indexed by event start date for linking write-ups of one event.
 
 Revision ID: 0003
 Revises: 0002
@@ -55,6 +56,7 @@ def upgrade() -> None:
     with op.batch_alter_table("articles") as batch:
         batch.add_column(sa.Column("story_id", sa.Integer(), nullable=True))
         batch.create_index("ix_articles_story_id", ["story_id"])
+        batch.create_index("ix_articles_event_start", ["event_start"])
         batch.create_foreign_key(
             "fk_articles_story_id_stories", "stories", ["story_id"], ["id"], ondelete="SET NULL"
         )
@@ -63,6 +65,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("articles") as batch:
         batch.drop_constraint("fk_articles_story_id_stories", type_="foreignkey")
+        batch.drop_index("ix_articles_event_start")
         batch.drop_index("ix_articles_story_id")
         batch.drop_column("story_id")
     op.drop_table("lsh_bands")
