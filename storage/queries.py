@@ -386,12 +386,24 @@ def update_extractions(*, session: Session, updates: Sequence[ArticleUpdate]) ->
     table = _table(Article)
     statement = update(table).where(table.c.id == bindparam("_article_id"))
     changed = 0
+    retexted: list[ArticleUpdate] = []
     for chunk in _chunks(updates):
+        hashes = dict(
+            session.connection()
+            .execute(
+                sa_select(table.c.id, table.c.content_hash).where(
+                    table.c.id.in_([item.id for item in chunk])
+                )
+            )
+            .all()
+        )
+        retexted.extend(item for item in chunk if hashes.get(item.id) != item.content_hash)
         rows = [
             {"_article_id": item.id, **item.model_dump(include=_CONTENT_FIELDS)} for item in chunk
         ]
         changed += session.connection().execute(statement, rows).rowcount
-    stories.reindex(session=session, candidates=[_story_candidate(u.id, u) for u in updates])
+    # only a changed text changes the signature: the index of the others stays as it is
+    stories.reindex(session=session, candidates=[_story_candidate(u.id, u) for u in retexted])
     return changed
 
 

@@ -269,8 +269,6 @@ def _index_all(session: Session, candidates: Sequence[StoryCandidate]) -> None:
     connection.execute(_table(LshBand).insert(), rows)
 
 
-
-
 def _unique_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     seen: set[int] = set()
     unique = []
@@ -291,24 +289,32 @@ def reindex(*, session: Session, candidates: Sequence[StoryCandidate]) -> None:
 def remove_from_index(*, session: Session, article_ids: Sequence[int]) -> None:
     """Forget the signatures and band keys of some articles (before re-indexing them).
 
-    Band rows are found through the stored signature's keys: ``lsh_bands`` is keyed by band
+    Band rows are found through the stored signatures' keys: ``lsh_bands`` is keyed by band
     key first, so deleting by article id alone would scan the whole index.
     """
     if not article_ids:
         return
     connection = session.connection()
     bands, signatures = _table(LshBand), _table(ArticleSignature)
-    stored = connection.execute(
-        sa_select(signatures.c.article_id, signatures.c.signature, signatures.c.shingles).where(
-            signatures.c.article_id.in_(list(article_ids))
-        )
-    ).all()
-    for article_id, blob, shingles in stored:
-        keys = band_keys(Signature.from_bytes(blob, shingles))
-        connection.execute(
-            bands.delete().where(bands.c.band_key.in_(keys)).where(bands.c.article_id == article_id)
-        )
-    connection.execute(signatures.delete().where(signatures.c.article_id.in_(list(article_ids))))
+    for chunk in _chunked(list(article_ids)):
+        stored = connection.execute(
+            sa_select(signatures.c.article_id, signatures.c.signature, signatures.c.shingles).where(
+                signatures.c.article_id.in_(chunk)
+            )
+        ).all()
+        rows = [
+            {"_key": key, "_id": article_id}
+            for article_id, blob, shingles in stored
+            for key in band_keys(Signature.from_bytes(blob, shingles))
+        ]
+        if rows:
+            statement = (
+                bands.delete()
+                .where(bands.c.band_key == bindparam("_key"))
+                .where(bands.c.article_id == bindparam("_id"))
+            )
+            connection.execute(statement, rows)
+        connection.execute(signatures.delete().where(signatures.c.article_id.in_(chunk)))
 
 
 def _link_event(session: Session, story_id: int, candidate: StoryCandidate) -> int | None:
