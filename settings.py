@@ -65,5 +65,8 @@ FORUMWATCH_EXTRACT_WORKERS = None
 # Articles buffered before one database transaction writes them; and the longest they wait.
 FORUMWATCH_STORE_BATCH = 100
 FORUMWATCH_STORE_INTERVAL = 1.0
+# A crawl run still 'running' after this many hours was left by a killed crawl: the next crawl
+# of its source marks it 'interrupted'.
+FORUMWATCH_STALE_RUN_HOURS = 12
 # Content types treated as pages; anything else found behind an article link is an attachment.
 FORUMWATCH_PAGE_CONTENT_TYPES = ["text/html", "application/xhtml+xml", "text/plain", ""]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
@@ -47,9 +47,18 @@ class CrawlStore:
         with session_scope(self.engine, write=True) as session:
             queries.sync_sources(session=session, sources=sources)
 
-    def start_runs(self, source_ids: Iterable[str]) -> dict[str, int]:
+    def start_runs(
+        self, source_ids: Iterable[str], stale_after: timedelta | None = None
+    ) -> dict[str, int]:
+        """Open a run per source; runs of these sources left 'running' for longer than
+        ``stale_after`` (a killed crawl) are marked 'interrupted' first."""
+        ids = list(source_ids)
         with session_scope(self.engine, write=True) as session:
-            return {sid: queries.start_run(session=session, source_id=sid) for sid in source_ids}
+            if stale_after is not None:
+                queries.abandon_stale_runs(
+                    session=session, source_ids=ids, started_before=datetime.now(UTC) - stale_after
+                )
+            return {sid: queries.start_run(session=session, source_id=sid) for sid in ids}
 
     def finish_run(
         self,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import scrapy
@@ -64,7 +64,8 @@ class SourceSpider(scrapy.Spider):
         if self.crawler.stats is not None:
             self.tally.bind_stats(self.crawler.stats)
         self.store.sync_sources(self.sources.values())
-        self.run_ids = self.store.start_runs(self.sources)
+        stale = timedelta(hours=self.crawler.settings.getfloat("FORUMWATCH_STALE_RUN_HOURS", 12))
+        self.run_ids = self.store.start_runs(self.sources, stale_after=stale)
         for source in self.sources.values():
             for url in source.start_urls:
                 self._lists_seen.add(canonicalize(url))

@@ -111,6 +111,22 @@ def sync_sources(*, session: Session, sources: Iterable[SourceConfig]) -> None:
         session.connection().execute(statement, new_rows)
 
 
+def abandon_stale_runs(
+    *, session: Session, source_ids: Sequence[str], started_before: datetime
+) -> int:
+    """Mark runs still 'running' that began before ``started_before`` as 'interrupted' (their
+    process was killed and never finished them); returns how many."""
+    runs = _table(CrawlRun)
+    statement = (
+        update(runs)
+        .where(runs.c.status == "running")
+        .where(runs.c.started_at < started_before)
+        .where(runs.c.source_id.in_(list(source_ids)))
+        .values(status="interrupted", finished_at=utcnow())
+    )
+    return int(session.connection().execute(statement).rowcount or 0)
+
+
 def start_run(*, session: Session, source_id: str) -> int:
     """Open a crawl run for ``source_id`` in state 'running'; returns its id."""
     run = CrawlRun(source_id=source_id, started_at=utcnow(), status="running")

@@ -465,3 +465,22 @@ def test_sqlite_concurrent_writers_in_separate_engines(tmp_path: Path) -> None:
         assert queries.count_articles(session=session) == 400
         assert len(session.exec(select(CrawledUrl)).all()) == 400
     check.dispose()
+
+
+def test_stale_running_runs_are_marked_interrupted(session: Session) -> None:
+    queries.sync_sources(session=session, sources=[source_config("gov-a"), source_config("gov-b")])
+    old = queries.start_run(session=session, source_id="gov-a")
+    other = queries.start_run(session=session, source_id="gov-b")
+    later = utcnow_plus(hours=13)
+    assert (
+        queries.abandon_stale_runs(session=session, source_ids=["gov-a"], started_before=later) == 1
+    )
+    fresh = queries.start_run(session=session, source_id="gov-a")
+    assert queries.abandon_stale_runs(session=session, source_ids=["gov-a"], started_before=T0) == 0
+    session.expire_all()
+    statuses = {run.id: run.status for run in session.exec(select(CrawlRun)).all()}
+    assert statuses == {old: "interrupted", other: "running", fresh: "running"}
+
+
+def utcnow_plus(**delta: float) -> datetime:
+    return datetime.now(UTC) + timedelta(**delta)
