@@ -143,15 +143,23 @@ def show(
 
     engine = _engine(_config())
     with session_scope(engine) as session:
-        article = queries.get_article(session=session, article_id=article_id)
-        if article is None:
-            raise _fail(f"no article with id {article_id}")
+        article = _article(session, article_id)
         attachments = queries.article_attachments(session=session, article_id=article_id)
         siblings = story_siblings(session=session, article=article)
         if as_json:
             views.print_article_json(article, attachments, siblings)
         else:
             views.print_article(console, article, attachments, siblings)
+
+
+def _article(session: Any, article_id: int) -> Any:
+    """The stored article with this id; exits 1 naming the id when there is none."""
+    from storage import queries
+
+    article = queries.get_article(session=session, article_id=article_id)
+    if article is None:
+        raise _fail(f"no article with id {article_id}")
+    return article
 
 
 @app.command()
@@ -188,14 +196,11 @@ def explain(
 ) -> None:
     """Why an article scored as it did: the relevance rules that fired, its topics and flags."""
     from crawler.relevance import score_article
-    from storage import queries
     from storage.db import session_scope
 
     engine = _engine(_config())
     with session_scope(engine) as session:
-        article = queries.get_article(session=session, article_id=article_id)
-        if article is None:
-            raise _fail(f"no article with id {article_id}")
+        article = _article(session, article_id)
         views.print_explanation(console, article, score_article(article.title, article.text))
 
 

@@ -20,7 +20,7 @@ from crawler.dedup import (
 )
 from crawler.normalize import normalize_text
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parent / "sites" / "seeds"  # copies of ../shared/seeds
 
 
 def seed(name: str) -> str:

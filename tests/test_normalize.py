@@ -8,7 +8,7 @@ import pytest
 
 from crawler.normalize import normalize_field, normalize_spacing, normalize_text
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parent / "sites" / "seeds"  # copies of ../shared/seeds
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from storage.db import make_engine, session_scope, upgrade_schema
 from storage.models import Article, ArticleUpdate, LshBand, NewArticle
 from storage.stories import rebuild_stories, story_siblings, story_views
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parent / "sites" / "seeds"  # copies of ../shared/seeds
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 
 
