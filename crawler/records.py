@@ -11,9 +11,11 @@ time), ``author``, ``origin``, ``site_name``, ``language``, ``fetched_at`` (ISO 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from crawler.extraction import ExtractedArticle
+if TYPE_CHECKING:
+    from crawler.extraction import ExtractedArticle
+
 
 CHINA_TZ = timezone(timedelta(hours=8))
 

@@ -16,7 +16,7 @@ from multiprocessing.pool import AsyncResult
 
 from sqlalchemy.engine import Engine
 
-from crawler.article_builder import article_content, decompress_html, safe_extract
+from crawler.article_builder import article_content, decompress_html, safe_extract, warm_up
 from crawler.pipelines.extract import worker_count
 from storage import queries
 from storage.db import session_scope
@@ -47,7 +47,7 @@ class ReextractResult:
 def _init_worker(options: Mapping[str, SourceOptions]) -> None:
     _options.clear()
     _options.update(options)
-    import crawler.extraction  # noqa: F401  (warm up before the first batch)
+    warm_up()
 
 
 def reextract_row(row: Row) -> tuple[ArticleUpdate, str]:
@@ -77,12 +77,13 @@ def reextract_all(
     """Re-extract every stored article (of one source, if given); returns counts and time."""
     started = time.perf_counter()
     count = worker_count(workers)
-    previous = _current_hashes(engine, source_id)
     done = changed = 0
     context = multiprocessing.get_context("spawn")
     with context.Pool(
         max(1, count), initializer=_init_worker, initargs=(dict(options or {}),)
     ) as pool:
+        # read after the pool starts: the workers import the extraction stack meanwhile
+        previous = _current_hashes(engine, source_id)
         pending: AsyncResult[list[tuple[ArticleUpdate, str]]] | None = None
         for batch in _batches(engine, source_id, batch_size):
             job = pool.map_async(

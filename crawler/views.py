@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.live import Live
@@ -16,9 +16,11 @@ from rich.table import Table
 from crawler.config import SourceConfig
 from crawler.records import article_record, published_iso, story_record
 from crawler.relevance import Relevance, topic_labels
-from crawler.runner import CrawlResult
 from crawler.spam import find_spam
 from crawler.tally import CrawlTally
+
+if TYPE_CHECKING:
+    from crawler.runner import CrawlResult
 
 _COLUMNS = ("list_pages", "new_articles", "known_articles", "failed", "attachments")
 _HEADERS = ("lists", "new", "known", "failed", "attachments")

@@ -24,8 +24,10 @@ logger = logging.getLogger(__name__)
 
 
 def _warm_up() -> None:
-    """Import the heavy modules once per worker, before the first page arrives."""
-    import crawler.extraction  # noqa: F401
+    """Import and load the heavy parts once per worker, before the first page arrives."""
+    from crawler.article_builder import warm_up
+
+    warm_up()
 
 
 def worker_count(setting: Any) -> int:
