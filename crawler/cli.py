@@ -166,6 +166,9 @@ def _article(session: Any, article_id: int) -> Any:
 def stories(
     since: Annotated[str | None, typer.Option(help="First seen on or after YYYY-MM-DD.")] = None,
     limit: Annotated[int, typer.Option(min=1, help="At most this many stories.")] = 20,
+    min_sources: Annotated[
+        int, typer.Option(min=1, help="Only stories carried by at least this many sources.")
+    ] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="JSON Lines, one story a line.")] = False,
     rebuild: Annotated[
         bool, typer.Option("--rebuild", help="Reassign every article (after `reextract`).")
@@ -182,7 +185,7 @@ def stories(
             count = rebuild_stories(session=session)
         err_console.print(f"reassigned {count} articles to stories")
     with session_scope(engine) as session:
-        found = story_views(session=session, since=since_date, limit=limit)
+        found = story_views(session=session, since=since_date, limit=limit, min_sources=min_sources)
         if as_json:
             for view in found:
                 print(json.dumps(story_record(view), ensure_ascii=False))

@@ -124,12 +124,15 @@ def print_article_table(console: Console, rows: Sequence[Any]) -> None:
         console.print("no articles stored yet")
         return
     table = Table()
-    for name in ("id", "published", "source", "relevant", "title", "flags"):
-        table.add_column(name, overflow="fold")
+    for name in ("id", "published", "source", "relevant"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("title", overflow="fold", ratio=3)
+    table.add_column("flags", overflow="fold", ratio=1)
     for row in rows:
+        published = published_iso(row.published_on, row.published_at)
         table.add_row(
             str(row.id),
-            published_iso(row.published_on, row.published_at) or "-",
+            published[:16].replace("T", " ") if published else "-",
             row.source_id,
             {True: "yes", False: "no"}.get(row.relevant, "-"),
             row.title or "(untitled)",
@@ -198,7 +201,7 @@ def print_story_table(console: Console, views: Sequence[Any]) -> None:
         original = record["original"]
         table.add_row(
             str(record["id"]),
-            record["first_seen_at"][:16],
+            record["first_seen_at"][:16].replace("T", " "),
             record["earliest_published"] or "-",
             str(record["source_count"]),
             str(record["article_count"]),

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
 
-from sqlalchemy import Table, bindparam, update
+from sqlalchemy import Table, bindparam, func, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
@@ -393,13 +393,26 @@ def likely_original(articles: Sequence[Article]) -> Article | None:
 
 
 def story_views(
-    *, session: Session, since: date | None = None, limit: int = 50, story_ids: Sequence[int] = ()
+    *,
+    session: Session,
+    since: date | None = None,
+    limit: int = 50,
+    story_ids: Sequence[int] = (),
+    min_sources: int = 1,
 ) -> list[StoryView]:
-    """Stories, newest first (by first seen), each with its articles."""
-    stories = _table(Story)
+    """Stories, newest first (by first seen), each with its articles; ``min_sources`` keeps
+    those carried by at least that many sources."""
+    stories, articles = _table(Story), _table(Article)
     statement = sa_select(stories.c.id)
     if story_ids:
         statement = statement.where(stories.c.id.in_(list(story_ids)))
+    if min_sources > 1:
+        carried = (
+            sa_select(func.count(func.distinct(articles.c.source_id)))
+            .where(articles.c.story_id == stories.c.id)
+            .scalar_subquery()
+        )
+        statement = statement.where(carried >= min_sources)
     if since is not None:
         start = datetime.combine(since, time(), tzinfo=UTC)
         statement = statement.where(stories.c.first_seen_at >= start)

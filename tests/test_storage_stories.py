@@ -202,3 +202,14 @@ def test_story_listing_is_newest_first(engine: Engine) -> None:
             "n0.html",
         ]
         assert story_views(session=session, since=date(2030, 1, 1)) == []
+
+
+def test_min_sources_keeps_stories_carried_by_several_sites(engine: Engine) -> None:
+    store(engine, article("orig", seed("004")), article("other", seed("003"), minutes=1))
+    store(engine, article("repost", repost_of(seed("004")), source="b", minutes=2))
+    with session_scope(engine) as session:
+        views = story_views(session=session, min_sources=2)
+        assert [sorted(a.url.rsplit("/", 1)[1] for a in v.articles) for v in views] == [
+            ["orig.html", "repost.html"]
+        ]
+        assert len(story_views(session=session)) == 2

@@ -2,7 +2,7 @@
 
 Run from the repository root as ``python -m tests.sites.demo``. Writes ``demo-data/forumwatch.yaml``
 (one source per site), starts from an empty ``demo-data/forumwatch.db``, then runs ``crawl``,
-``sources``, ``articles --limit 20`` and a second ``crawl`` that should store nothing new. Exits
+``sources``, ``articles --limit 20``, ``stories --min-sources 2`` and a second ``crawl`` that should store nothing new. Exits
 with the first failing step's code.
 """
 
@@ -30,6 +30,7 @@ STEPS: list[tuple[str, list[str]]] = [
     ("Crawl every site", ["crawl"]),
     ("Sources", ["sources"]),
     ("Latest articles", ["articles", "--limit", "20"]),
+    ("Stories carried by several sites", ["stories", "--min-sources", "2"]),
     ("Crawl again: nothing new should be stored", ["crawl"]),
 ]
 
