@@ -34,7 +34,8 @@ _HELD = r"(?:隆重|成功|正式|盛大)?(?:举行|召开|开幕|举办|启幕|
 _DATE = re.compile(
     r"(?:(?P<y>(?:19|20)\d{2})年)?(?P<m>1[0-2]|0?[1-9])月(?P<d>3[01]|[12]\d|0?[1-9])日?"
     r"(?:上午|下午|晚上|晚)?"
-    r"(?:\s*(?:至|到|—|–|-|－|～|~|、)\s*(?:(?P<m2>1[0-2]|0?[1-9])月)?(?P<d2>3[01]|[12]\d|0?[1-9])日)?"
+    r"(?:\s*(?:至|到|—|–|-|－|～|~|、)\s*(?:(?P<y2>(?:19|20)\d{2})年)?(?:(?P<m2>1[0-2]|0?[1-9])月)?"
+    r"(?P<d2>3[01]|[12]\d|0?[1-9])日)?"
 )
 _EVENT_CONTEXT = re.compile(rf"{_SUFFIX}|举行|召开|开幕|举办|启幕|将于|定于|拟于|时间[:：]")
 _DURATION = re.compile(r"为期(?P<days>[两二三四五2-5])天")
@@ -67,7 +68,9 @@ def _cities() -> _Cities:
     alternation = "|".join(map(re.escape, names))
     short = "|".join(map(re.escape, abbreviations))
     held = re.compile(
-        rf"在(?:(?P<city>{alternation})(?:市)?[^，。；]{{0,20}}?|(?P<abbr>{short})){_HELD}"
+        rf"在(?:[\u4e00-\u9fff]{{2,3}}省|[\u4e00-\u9fff]{{2,8}}自治区)?"
+        rf"(?:(?P<city>{alternation})(?!省|区|县|镇|乡|路|街|大道)(?:市)?[^，。；]{{0,20}}?"
+        rf"|(?P<abbr>{short})){_HELD}"
     )
     return _Cities(names, abbreviations, re.compile(alternation), held)
 
@@ -169,18 +172,24 @@ def _resolve(
         return None, None
     end_month = int(match.group("m2")) if match.group("m2") else month
     end_day = int(match.group("d2")) if match.group("d2") else day
-    end = _date(year + (end_month < month), end_month, end_day) or start
+    end_year = int(match.group("y2")) if match.group("y2") else year + (end_month < month)
+    end = _date(end_year, end_month, end_day) or start
     return start, max(end, start)
 
 
 def _year(
     explicit: str | None, name: str | None, published: date | None, m: int, d: int
 ) -> int | None:
+    """The year of a date that states none: the event name's (``2017中国新型城市论坛``) when it
+    is close to the publication date (not ``2023年度…年会`` held in 2024, nor ``2035…论坛``),
+    else the year that puts the date nearest the publication date."""
     if explicit:
         return int(explicit)
-    named = re.match(r"(?:19|20)\d{2}", name or "")
-    if named:
-        return int(named.group(0))
+    named = re.match(r"((?:19|20)\d{2})(年度)?", name or "")
+    if named and not named.group(2):
+        year = int(named.group(1))
+        if published is None or abs(year - published.year) <= 1:
+            return year
     if published is None:
         return None
     year = published.year

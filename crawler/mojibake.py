@@ -22,9 +22,15 @@ _LATIN1_RUN = re.compile(
     "[\u0080-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u02c6\u02dc\u2013\u2014"
     "\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]{3,}"
 )
-_LATIN1_LETTER = re.compile("[\u00c0-\u00ff]")
+# Latin-1 letters (× and ÷ are not: ××× is the placeholder of government templates)
+_LATIN1_LETTER = re.compile("[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff]")
 _CJK_SIDE = "\u4e00-\u9fff、，。：；“”！"
-_QUESTION_IN_HAN = re.compile(f"(?<=[{_CJK_SIDE}])\\?+(?=[{_CJK_SIDE}!])|\\?{{3,}}")
+# ``?`` where a GBK decoder dropped bytes: a run next to Chinese text, one before ``!`` or a
+# quote, or one between two Han characters that does not end a question (吗/呢/么/吧...).
+_QUESTION_IN_HAN = re.compile(
+    f'(?<=[{_CJK_SIDE}])\\?{{2,}}|\\?{{2,}}(?=[{_CJK_SIDE}])|(?<=[{_CJK_SIDE}])\\?(?=[!“”"])'
+    "|(?<=[\u4e00-\u9fff])(?<![吗呢么吧啊呀嘛])\\?(?=[\u4e00-\u9fff])|\\?{3,}"
+)
 _REPLACEMENT = "\ufffd"
 # Byte pairs UTF-8 Chinese becomes when decoded as GBK: the classic tell-tale sequences.
 _GBK_TELLS = re.compile(r"锟斤拷|烫烫烫|屯屯屯|鈥[溿渶攢]|銆[傗€]|锛[屸殬氾紵]")
@@ -72,7 +78,7 @@ def _repair_latin1(text: str) -> tuple[str, int]:
 
 
 def _is_mojibake_run(run: str) -> bool:
-    return len(_LATIN1_LETTER.findall(run)) >= 2
+    return len(_LATIN1_LETTER.findall(run)) >= 2 and not set(run) <= {"×", "÷"}
 
 
 def _decode_back(run: str) -> str | None:

@@ -6,8 +6,10 @@ Pure functions; no settings read. In order:
 2. pinyin readings that some sites insert after characters removed (``會(huì)議`` -> ``會議``);
 3. traditional characters converted to simplified (OpenCC ``t2s``), unless the source keeps them;
 4. full-width letters and digits made half-width (Chinese punctuation stays full-width);
-5. spacing damage repaired: spaces before punctuation and runs of spaces between Chinese
-   characters removed, spaces between Latin words and numbers kept; leading indentation removed.
+5. spacing damage repaired: spaces before punctuation (and after opening brackets) removed,
+   runs of spaces collapsed to one (a single space between Chinese words separates names or
+   title parts, ``习近平  李强``, so it stays), spaces between Latin words and numbers kept;
+   leading indentation removed.
 
 Paragraph breaks survive: the text stays one paragraph per line, without blank lines.
 Encoding damage is handled by ``crawler.mojibake`` before this stage.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -24,11 +27,17 @@ from typing import Any
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]{0,20}(?:\s[^<>]{0,300})?/?>")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
-# A reading in ASCII or full-width brackets right after a Han character, with a tone mark (a
-# bracketed plain word such as "(PPP)" or "(2024)" is left alone).
+# A bracketed reading right after a Han character: one to three pinyin syllables with a tone
+# mark (a bracketed word such as "(PPP)", "(2024)" or "(café)" is left alone).
 _PINYIN = re.compile(
-    rf"(?<=[\u3400-\u9fff\uf900-\ufaff])[(（]\s*(?=[a-zü{_TONED}]*[{_TONED}ü])"
-    rf"[a-zü{_TONED}]{{1,7}}(?:\s+[a-zü{_TONED}]{{1,7}}){{0,2}}\s*[)）]"
+    rf"(?<=[\u3400-\u9fff\uf900-\ufaff])[(（]\s*(?P<reading>[a-zü{_TONED}]{{1,7}}"
+    rf"(?:\s+[a-zü{_TONED}]{{1,7}}){{0,2}})\s*[)）]"
+)
+_TONE_MARKS = frozenset(_TONED)
+_SYLLABLE = re.compile(
+    r"^(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
+    r"(?:iang|iong|uang|ueng|ang|eng|ing|ong|ian|iao|uai|uan|üan|ai|ei|ao|ou|an|en|er|ia|ie|"
+    r"iu|in|ua|uo|ui|un|ün|üe|ue|a|o|e|i|u|ü|ng|n|m)$"
 )
 _HALF_WIDTH = str.maketrans(
     {
@@ -45,15 +54,11 @@ _HALF_WIDTH = str.maketrans(
     }
 )
 _CJK = "\u3400-\u9fff\uf900-\ufaff"
-_CJK_PUNCT = "，。、；：？！“”‘’（）《》〈〉【】「」『』〔〕…—·～"
 _SPACES = re.compile(r"[ \t]+")
 # spaces before punctuation (ASCII or Chinese), after opening brackets and quotes
 _BEFORE_PUNCT = re.compile(r"(?<=\S) +(?=[，。、；：？！”’）》〉】」』〕…,.;:!?)\]%])")
 _AFTER_OPEN = re.compile(r"(?<=[“‘（《〈【「『〔(\[]) +")
 _AFTER_CJK_PUNCT = re.compile(rf"(?<=[，。、；：？！”’）》〉】」』〕]) +(?=[{_CJK}“‘（《【「\d])")
-# runs of two or more spaces between Chinese characters (a single one may separate title parts)
-_CJK_GAP = re.compile(rf"(?<=[{_CJK}]) {{2,}}(?=[{_CJK}])")
-_CJK_DIGIT_GAP = re.compile(rf"(?<=[{_CJK}]) {{2,}}(?=\w)|(?<=\w) {{2,}}(?=[{_CJK}])")
 
 
 @dataclass(frozen=True)
@@ -80,7 +85,9 @@ def reset_converter() -> None:
 def normalize_text(text: str, *, keep_traditional: bool = False) -> NormalizedText:
     """Normalize a multi-line body; lines stay lines, blank lines are dropped."""
     text = strip_markup(text)
-    text, readings = _PINYIN.subn("", text)
+    readings = 0
+    if "(" in text or "（" in text:
+        text, readings = _strip_pinyin(text)
     converted = 0
     if not keep_traditional and text:
         simplified = _converter().convert(text)
@@ -98,6 +105,29 @@ def normalize_field(value: str | None, *, keep_traditional: bool = False) -> str
     return text or None
 
 
+def _strip_pinyin(text: str) -> tuple[str, int]:
+    removed = 0
+
+    def drop(match: re.Match[str]) -> str:
+        nonlocal removed
+        if not _is_reading(match.group("reading")):
+            return match.group(0)
+        removed += 1
+        return ""
+
+    return _PINYIN.sub(drop, text), removed
+
+
+def _is_reading(reading: str) -> bool:
+    """Pinyin syllables with a tone mark: ``jié``, ``huì``, ``zhuān`` (not ``café``)."""
+    if not _TONE_MARKS.intersection(reading):
+        return False
+    plain = unicodedata.normalize("NFD", reading)
+    plain = "".join(c for c in plain if not unicodedata.combining(c) or c == "\u0308")
+    plain = unicodedata.normalize("NFC", plain)
+    return all(_SYLLABLE.match(syllable) for syllable in plain.split())
+
+
 def strip_markup(text: str) -> str:
     """Remove stray tags and decode entities (``</p>``, ``&nbsp;``, ``&#8220;``)."""
     if "<" in text:
@@ -112,7 +142,6 @@ def normalize_spacing(line: str) -> str:
     line = line.translate(_HALF_WIDTH).replace("\t", " ").strip()
     if " " not in line:
         return line
-    line = _CJK_DIGIT_GAP.sub("", _CJK_GAP.sub("", line))
     line = _SPACES.sub(" ", line)
     line = _BEFORE_PUNCT.sub("", line)
     line = _AFTER_OPEN.sub("", line)

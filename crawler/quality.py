@@ -28,8 +28,8 @@ _SENTENCE_END = re.compile(r"[。！？!?；]|[a-z]\.(?:\s|$)")
 _PROSE_LINE = 30
 _ATTACHMENT_WORD = re.compile(r"附件|附表|下载|详见")
 _ATTACHMENT_ONLY_CHARS = 300
-_ABBREVIATION_SHARE = 0.6
-_ORG_NOISE = re.compile(r"[\s()（）·•]|网站$|官网$|网$")
+_MIN_ABBREVIATION = 4  # an origin this long may abbreviate the site's name (城投专委会)
+_ORG_NOISE = re.compile(r"[\s()（）·•]")
 
 
 @dataclass(frozen=True)
@@ -115,12 +115,17 @@ def _is_repost(origin: str | None, site_name: str | None, source_name: str | Non
 
 
 def _same_organization(stated: str, own: str) -> bool:
-    """One name contains the other, or is an abbreviation of it (城投专委会 of
-    城市建设投融资研究专业委员会): most of its characters occur in the other."""
+    """One name contains the other (荆门市人民政府网站, 荆门市人民政府), or the stated one abbreviates
+    the other: its characters occur in it in order (城投专委会 of 城市建设投融资研究专业委员会).
+    人民网 is not 成都市人民政府, nor 中国网 中国政府网."""
     if stated in own or own in stated:
         return True
-    shared = sum(1 for char in stated if char in own)
-    return shared >= _ABBREVIATION_SHARE * len(stated)
+    return len(stated) >= _MIN_ABBREVIATION and _is_subsequence(stated, own)
+
+
+def _is_subsequence(short: str, long: str) -> bool:
+    remaining = iter(long)
+    return all(char in remaining for char in short)
 
 
 def _squash(name: str) -> str:

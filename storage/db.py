@@ -33,6 +33,7 @@ _SQLITE_PRAGMAS: Final = (
     "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",
 )
+_WAL_RETRY_SECONDS: Final = 30.0
 _MIGRATION_LOCK_KEY: Final = 0x666F_7277  # 'forw': serializes concurrent upgrades on PostgreSQL
 
 _engines: dict[str, Engine] = {}
@@ -69,9 +70,31 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
         for pragma in _SQLITE_PRAGMAS:
-            cursor.execute(pragma)
+            if pragma.startswith("PRAGMA journal_mode"):
+                _enable_wal(cursor)
+            else:
+                cursor.execute(pragma)
     finally:
         cursor.close()
+
+
+def _enable_wal(cursor: Any) -> None:
+    """Switch a new database file to WAL (it stays so). Changing the journal mode answers
+    SQLITE_BUSY at once, without the busy timeout, while another connection creating the same
+    file holds it: wait and retry, as the timeout would."""
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + _WAL_RETRY_SECONDS
+    while True:
+        try:
+            if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _on_sqlite_begin(connection: Connection) -> None:

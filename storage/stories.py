@@ -340,9 +340,14 @@ def _link_event(session: Session, story_id: int, candidate: StoryCandidate) -> i
     for other_story, name, city in rows:
         if _same_event(candidate.event_name, candidate.event_city, name, city):
             group = _event_group(session, other_story)
-            session.connection().execute(
-                update(stories).where(stories.c.id == story_id).values(event_group=group)
+            own = (
+                session.connection()
+                .execute(sa_select(stories.c.event_group).where(stories.c.id == story_id))
+                .scalar()
             )
+            # a story already in another group brings that whole group along
+            target = stories.c.event_group == own if own is not None else stories.c.id == story_id
+            session.connection().execute(update(stories).where(target).values(event_group=group))
             return group
     return None
 
@@ -473,14 +478,14 @@ def rebuild_stories(*, session: Session, batch_size: int = 500) -> int:
         articles.c.event_city,
         articles.c.event_start,
     )
-    statement = sa_select(*columns).order_by(articles.c.fetched_at, articles.c.id)
-    rows = session.connection().execute(statement).all()
-    for start in range(0, len(rows), batch_size):
-        assign_stories(
-            session=session,
-            candidates=[_candidate_from_row(row) for row in rows[start : start + batch_size]],
-        )
-    return len(rows)
+    order = sa_select(articles.c.id).order_by(articles.c.fetched_at, articles.c.id)
+    ids = [row[0] for row in session.connection().execute(order)]
+    for start in range(0, len(ids), batch_size):
+        chunk = ids[start : start + batch_size]  # texts are read a batch at a time
+        rows = session.connection().execute(sa_select(*columns).where(articles.c.id.in_(chunk)))
+        by_id = {row[0]: row for row in rows}
+        assign_stories(session=session, candidates=[_candidate_from_row(by_id[i]) for i in chunk])
+    return len(ids)
 
 
 def _candidate_from_row(row: Any) -> StoryCandidate:

@@ -82,3 +82,35 @@ def test_year_less_date_takes_the_nearest_year() -> None:
 def test_no_event() -> None:
     event = find_event("我市部署森林防火工作", "11月9日，全市森林防火工作会议召开。", None)
     assert event.city is None and event.start is None
+
+
+@pytest.mark.parametrize(
+    ("title", "lead", "published", "start", "end"),
+    [
+        ("2023年度城市发展年会将于1月20日召开", "", date(2024, 1, 8), date(2024, 1, 20), None),
+        ("", "5月20日，2035城市规划论坛在成都举行。", date(2024, 5, 21), date(2024, 5, 20), None),
+        (
+            "",
+            "2023年12月30日至2024年1月2日，城市更新论坛在成都举行。",
+            date(2024, 1, 3),
+            date(2023, 12, 30),
+            date(2024, 1, 2),
+        ),
+    ],
+)
+def test_event_years(title: str, lead: str, published: date, start: date, end: date | None) -> None:
+    event = find_event(title, lead, published)
+    assert (event.start, event.end) == (start, end or start)
+
+
+@pytest.mark.parametrize(
+    ("title", "city"),
+    [
+        ("城市论坛在吉林省长春市举行", "长春"),
+        ("城市论坛在海南省三亚市举行", "三亚"),
+        ("社区治理论坛在朝阳区举行", None),
+        ("2024年市长论坛在京举办", "北京"),
+    ],
+)
+def test_host_city_behind_a_province_and_not_a_district(title: str, city: str | None) -> None:
+    assert find_event(title, "", None).city == city

@@ -20,6 +20,8 @@ SEEDS = Path(__file__).resolve().parent / "sites" / "seeds"  # copies of ../shar
         ("會（huì）議", "会议"),
         ("采用PPP(公私合营)模式(2024)", "采用PPP(公私合营)模式(2024)"),
         ("Taiyuan (China) forum", "Taiyuan (China) forum"),
+        ("咖啡(café)馆", "咖啡(café)馆"),
+        ("綠(lǜ)色發(fā)展", "绿色发展"),
     ],
 )
 def test_traditional_and_pinyin(raw: str, clean: str) -> None:
@@ -39,7 +41,8 @@ def test_keep_traditional_still_removes_pinyin() -> None:
         ("“ 创新 ” 。", "“创新”。"),
         ("GDP grew 5.2 percent in 2024", "GDP grew 5.2 percent in 2024"),
         ("开展对话交流 共话新质生产力", "开展对话交流 共话新质生产力"),
-        ("城市  更新", "城市更新"),
+        ("习近平  李强  赵乐际出席", "习近平 李强 赵乐际出席"),
+        ("发布时间：2024-03-05  来源：新华社", "发布时间：2024-03-05 来源：新华社"),
     ],
 )
 def test_spacing(raw: str, clean: str) -> None:

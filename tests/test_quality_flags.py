@@ -68,6 +68,10 @@ def test_spam_injection(text: str) -> None:
         "金沙江畔的攀枝花市举办康养论坛。",
         "广联达科技股份有限公司副总裁郭建锋、5G基站与C919大飞机项目签约。",
         "皇冠假日酒店承办了本次会议。",
+        "国务院新闻办公室召开重大发布会，扩大发行规模。",
+        "召开云计算产业大会，数万博士后进站，务必发扬优良作风。",
+        "严厉打击跨境赌场和网络赌博，破获一起利用老虎机赌博案。",
+        "开云县、永利区打造金沙湖公园，华体会展中心举办亚博会。",
     ],
 )
 def test_no_spam_in_legitimate_text(text: str) -> None:
@@ -122,6 +126,12 @@ def test_replacement_characters_are_counted() -> None:
 
 def test_clean_punctuation_is_not_damage() -> None:
     assert repair_text("他说：“发展——“创新”。” Déjà vu 为什么?").damaged == 0
+    assert repair_text("你知道吗?我们一起去").damaged == 0
+
+
+@pytest.mark.parametrize("text", ["关于××××的通知", "××××年××月××日", "×××同志："])
+def test_template_placeholders_are_left_alone(text: str) -> None:
+    assert repair_text(text) == repair_text(text).__class__(text=text, damaged=0, repaired=0)
 
 
 def base_input(**changes: object) -> QualityInput:
@@ -173,3 +183,10 @@ def test_abbreviated_own_name_is_not_a_repost() -> None:
         origin="城投专委会", site_name=None, source_name="城市建设投融资研究专业委员会"
     )
     assert "repost" not in quality_flags(item)
+
+
+@pytest.mark.parametrize(
+    ("origin", "site"), [("人民网", "成都市人民政府"), ("中国网", "中国政府网")]
+)
+def test_a_short_name_inside_the_site_name_is_still_a_repost(origin: str, site: str) -> None:
+    assert "repost" in quality_flags(base_input(origin=origin, site_name=site, source_name=None))

@@ -94,3 +94,24 @@ def test_english_report_of_a_forum_is_relevant() -> None:
     result = score_article("Mayors discuss industry-city integration in Taiyuan", text)
     assert result.relevant
     assert not score_article("Spring tourism heats up", "Visitors flocked to parks.").relevant
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        (
+            "第六届进博会闭幕 意向成交784亿美元",
+            "第六届中国国际进口博览会在上海闭幕，各国展商齐聚，城市投资合作签约。",
+        ),
+        (
+            "中日韩投资合作论坛在京举行 三方开展磋商",
+            "论坛在北京举行，三国城市代表与会，共商投资合作。",
+        ),
+        (
+            "第五届城市安全论坛：共同维护城市安全",
+            "论坛在深圳举办，来自全国的专家齐聚，共话城市安全。",
+        ),
+    ],
+)
+def test_words_shared_with_notices_do_not_sink_event_reports(title: str, text: str) -> None:
+    assert score_article(title, text).relevant
