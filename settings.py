@@ -41,6 +41,9 @@ HTTPERROR_ALLOW_ALL = False
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.retry.BackoffRetryMiddleware": 550,
+    # the same meta-refresh handling, without decoding pages that have no refresh tag
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.metarefresh.QuickMetaRefreshMiddleware": 580,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.extract.ExtractPipeline": 300,
