@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import threading
-import zlib
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from crawler.article_builder import article_content
+from bench.dedup import new_article
 from crawler.config import SourceConfig
-from crawler.extraction import ExtractedArticle
 from storage import queries
 from storage.db import make_engine, session_scope, upgrade_schema
 from storage.models import Article, ArticleUpdate, LshBand, NewArticle
@@ -29,28 +27,9 @@ def seed(name: str) -> str:
 def article(
     key: str, text: str, *, source: str = "a", title: str = "标题", minutes: int = 0
 ) -> NewArticle:
-    extracted = ExtractedArticle(
-        title=title,
-        text=text,
-        published_on=date(2024, 11, 4),
-        published_at=None,
-        author=None,
-        origin=None,
-        site_name=None,
-        language="zh",
-        encoding="utf-8",
-        attachments=(),
-    )
-    fetched = T0 + timedelta(minutes=minutes)
-    url = f"https://{source}.example/{key}.html"
-    return NewArticle(
-        source_id=source,
-        url=url,
-        canonical_url=url,
-        fetched_at=fetched,
-        raw_html_compressed=zlib.compress(text.encode()),
-        **article_content(extracted, fetched_at=fetched),
-    )
+    """An article as forumwatch stores it (normalized, analysed, signed), from its text."""
+    entry = {"id": key, "title": title, "text": text, "published": "2024-11-04"}
+    return new_article(entry, source, minutes)
 
 
 def store(engine: Engine, *articles: NewArticle) -> list[int | None]:
@@ -166,7 +145,7 @@ def test_same_event_write_ups_are_linked(engine: Engine) -> None:
         assert groups[found["portal"]] == groups[found["agency"]] is not None
         portal = session.exec(select(Article).where(Article.url.endswith("/portal.html"))).one()
         assert [s.url for s in story_siblings(session=session, article=portal)] == [
-            "https://b.example/agency.html"
+            "http://b.example/agency.html"
         ]
 
 
