@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -70,21 +71,15 @@ class Relevance:
     topics: list[str] = field(default_factory=list)
 
 
-_CACHE: Rules | None = None
-
-
+@lru_cache(maxsize=1)
 def get_rules() -> Rules:
     """The compiled rules and taxonomy, loaded on first use."""
-    global _CACHE
-    if _CACHE is None:
-        _CACHE = load_rules(RULES_FILE, TOPICS_FILE)
-    return _CACHE
+    return load_rules(RULES_FILE, TOPICS_FILE)
 
 
 def reset_rules() -> None:
     """Forget the cached rules; the next ``get_rules()`` reads the files again."""
-    global _CACHE
-    _CACHE = None
+    get_rules.cache_clear()
 
 
 def load_rules(rules_file: Path, topics_file: Path) -> Rules:

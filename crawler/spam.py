@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -23,21 +24,15 @@ class SpamPatterns:
     allow: re.Pattern[str] | None
 
 
-_CACHE: SpamPatterns | None = None
-
-
+@lru_cache(maxsize=1)
 def get_patterns() -> SpamPatterns:
     """The compiled spam patterns, loaded from ``SPAM_FILE`` on first use."""
-    global _CACHE
-    if _CACHE is None:
-        _CACHE = load_patterns(SPAM_FILE)
-    return _CACHE
+    return load_patterns(SPAM_FILE)
 
 
 def reset_patterns() -> None:
     """Forget the cached patterns; the next ``get_patterns()`` reads the file again."""
-    global _CACHE
-    _CACHE = None
+    get_patterns.cache_clear()
 
 
 def load_patterns(path: Path) -> SpamPatterns:

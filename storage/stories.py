@@ -16,7 +16,7 @@ start date) matches another story's links the two stories through ``event_group`
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
@@ -102,11 +102,11 @@ def assign_stories(*, session: Session, candidates: Sequence[StoryCandidate]) ->
     )
     results: list[Assignment] = []
     for candidate, (how, target, similar) in zip(candidates, decided, strict=True):
-        story_id = story_ids[candidate.article_id] if how == "new" else batch.story_of(target)
+        story_id = story_ids[candidate.article_id] if how == "new" else batch.stories[target]
         batch.stories[candidate.article_id] = story_id
         results.append(Assignment(candidate.article_id, story_id, how, similar))
     _set_stories(session, {r.article_id: r.story_id for r in results})
-    _index_all(session, candidates)
+    _index_all(session, candidates, batch.keys)
     for candidate, result in zip(candidates, results, strict=True):
         if candidate.event_name and candidate.event_start:
             result.event_group = _link_event(session, result.story_id, candidate)
@@ -159,9 +159,6 @@ class _Batch:
             if duplicate and (best is None or (similar, -member) > (best[0], -best[1])):
                 best = (similar, member)
         return best
-
-    def story_of(self, article_id: int) -> int:
-        return self.stories[article_id]
 
     def create_stories(self, new: Sequence[StoryCandidate]) -> dict[int, int]:
         """One story per article that starts one: article id -> new story id."""
@@ -240,43 +237,31 @@ def _set_stories(session: Session, stories: dict[int, int]) -> None:
     session.connection().execute(statement, rows)
 
 
-def _index_all(session: Session, candidates: Sequence[StoryCandidate]) -> None:
-    """Add the batch's signatures and band keys to the index."""
-    indexed = [c for c in candidates if c.signature is not None]
-    if not indexed:
+def _index_all(
+    session: Session,
+    candidates: Sequence[StoryCandidate],
+    keys: Mapping[int, list[int]] | None = None,
+) -> None:
+    """Add signatures and band keys to the index (``keys``: band keys already computed, by
+    article id)."""
+    signed = [(c.article_id, c.signature) for c in candidates if c.signature is not None]
+    if not signed:
         return
     connection = session.connection()
     connection.execute(
         _table(ArticleSignature).insert(),
         [
-            {
-                "article_id": c.article_id,
-                "signature": c.signature.to_bytes(),
-                "shingles": c.signature.shingles,
-            }
-            for c in indexed
-            if c.signature is not None
+            {"article_id": article_id, "signature": sig.to_bytes(), "shingles": sig.shingles}
+            for article_id, sig in signed
         ],
     )
     rows = [
-        row
-        for c in indexed
-        if c.signature is not None
-        for row in _unique_rows(
-            [{"band_key": key, "article_id": c.article_id} for key in band_keys(c.signature)]
-        )
+        {"band_key": key, "article_id": article_id}
+        for article_id, sig in signed
+        # dict.fromkeys: one row per distinct key (the primary key is (band_key, article_id))
+        for key in dict.fromkeys(keys[article_id] if keys else band_keys(sig))
     ]
     connection.execute(_table(LshBand).insert(), rows)
-
-
-def _unique_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    seen: set[int] = set()
-    unique = []
-    for row in rows:
-        if row["band_key"] not in seen:
-            seen.add(row["band_key"])
-            unique.append(row)
-    return unique
 
 
 def reindex(*, session: Session, candidates: Sequence[StoryCandidate]) -> None:
