@@ -109,6 +109,8 @@ class Config(BaseModel):
 
     database: str = DEFAULT_DATABASE_URL
     scrapy_settings: dict[str, Any] = Field(default_factory=dict)
+    allow_private_networks: bool = False
+    """Allow requests to loopback, private and link-local addresses (intranets, tests, the demo)."""
     sources: list[SourceConfig] = Field(default_factory=list)
 
     @model_validator(mode="after")

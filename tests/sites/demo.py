@@ -49,6 +49,8 @@ def write_demo_config(urls: Mapping[str, str], path: Path, db_url: str) -> Path:
     """Write a forumwatch config with one source per site (name -> base URL); return the path."""
     config = {
         "database": db_url,
+        # the demo sites are served on 127.0.0.1
+        "allow_private_networks": True,
         "scrapy_settings": dict(DEMO_SCRAPY_SETTINGS),
         "sources": [source_entry(name, url) for name, url in urls.items()],
     }
