@@ -20,6 +20,9 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.5
+# Scrapy's downloader with the per-site cap kept at DOWNLOAD_DELAY 0 (see crawler/downloader.py);
+# build_settings keeps it whatever the config says.
+DOWNLOADER = "crawler.downloader.PoliteDownloader"
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False  # on by default in Scrapy; an open port nobody needs (scrapy#3429)
 

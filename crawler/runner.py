@@ -12,8 +12,10 @@ from typing import Any
 
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
+from scrapy.utils.misc import load_object
 
 from crawler.config import Config, SourceConfig
+from crawler.downloader import PoliteDownloader
 from crawler.tally import CrawlTally
 
 TickCallback = Callable[[CrawlTally], None]
@@ -32,15 +34,30 @@ class CrawlResult:
 def build_settings(
     config: Config, *, log_level: str = "WARNING", log_file: str | None = None
 ) -> Settings:
-    """Scrapy settings: our settings module, then the config's overrides, then the database."""
+    """Scrapy settings: our settings module, then the config's overrides, then the database.
+
+    The downloader is always ``PoliteDownloader`` (or a subclass of it): Scrapy's own lets one
+    host take every queued request at once when ``DOWNLOAD_DELAY`` is 0, whatever
+    ``CONCURRENT_REQUESTS_PER_DOMAIN`` says (see ``crawler.downloader``).
+    """
     settings = Settings()
     settings.setmodule("settings", priority="project")
     settings.update(config.scrapy_settings, priority="cmdline")
+    if not _is_polite(settings.get("DOWNLOADER")):
+        settings.set("DOWNLOADER", PoliteDownloader, priority="cmdline")
     settings.set("FORUMWATCH_DATABASE_URL", config.database, priority="cmdline")
     settings.set("LOG_LEVEL", log_level, priority="cmdline")
     if log_file:
         settings.set("LOG_FILE", log_file, priority="cmdline")
     return settings
+
+
+def _is_polite(downloader: object) -> bool:
+    try:
+        cls = load_object(downloader) if isinstance(downloader, str) else downloader
+    except (ImportError, NameError, ValueError):
+        return False
+    return isinstance(cls, type) and issubclass(cls, PoliteDownloader)
 
 
 def run_crawl(
