@@ -47,6 +47,9 @@ DOWNLOADER_MIDDLEWARES = {
     # the same meta-refresh handling, without decoding pages that have no refresh tag
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "crawler.middlewares.metarefresh.QuickMetaRefreshMiddleware": 580,
+    # RFC 9309: a robots.txt answering 5xx (or unreachable) disallows the host for this crawl
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.robots.RobotsTxtRfcMiddleware": 100,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.extract.ExtractPipeline": 300,

@@ -24,6 +24,14 @@ if TYPE_CHECKING:
 
 _COLUMNS = ("list_pages", "new_articles", "known_articles", "failed", "attachments")
 _HEADERS = ("lists", "new", "known", "failed", "attachments")
+# Counters worth a line under the summary: why a source was held back (robots.txt, limits).
+_NOTES = {
+    "robots_unavailable": "refused: robots.txt unavailable (5xx or unreachable), retried next crawl",
+    "blocked_by_robots": "disallowed by robots.txt",
+    "sitemaps_cut": "sitemaps not followed (FORUMWATCH_SITEMAP_MAX_DEPTH / _MAX_COUNT)",
+    "sitemap_entries_cut": "sitemap entries beyond 50,000 in one file not read",
+    "articles_deferred": "new articles left for the next crawl (FORUMWATCH_SITEMAP_MAX_ARTICLES)",
+}
 
 
 class CrawlProgress:
@@ -85,6 +93,11 @@ def print_crawl_summary(
     totals = result.tally.totals()
     table.add_row("[bold]all", "", *(f"[bold]{totals.get(c, 0)}" for c in _COLUMNS))
     console.print(table)
+    for source in sources:
+        counts = result.tally.sources[source.id].counts
+        notes = [f"{counts[key]} {text}" for key, text in _NOTES.items() if counts.get(key)]
+        if notes:
+            console.print(f"  note {source.id}: {'; '.join(notes)}", highlight=False, markup=False)
     for source in sources:
         for error in result.tally.sources[source.id].errors[:5]:
             console.print(

@@ -29,6 +29,7 @@ from crawler.discovery import discover, filter_listed_urls, parse_html
 from crawler.encoding import decode_html
 from crawler.feeds import FeedKind, parse_feed
 from crawler.items import AttachmentItem, PageItem
+from crawler.middlewares.robots import RobotsUnavailable
 from crawler.tally import CrawlTally
 from crawler.urls import canonicalize, is_attachment_url
 from storage.models import NewAttachment, UrlRecord
@@ -221,6 +222,12 @@ class SourceSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         source_id = request.meta["fw_source"]
         status, message = _describe_failure(failure)
+        if failure.check(RobotsUnavailable):
+            # The host's server failed, not its rules: a failure of this crawl, not remembered
+            # per URL, so the next crawl asks for robots.txt and the page again.
+            self.tally.count(source_id, "robots_unavailable")
+            self.tally.error(source_id, request.url, message)
+            return
         if failure.check(IgnoreRequest) and "robots.txt" in message:
             self.tally.count(source_id, "blocked_by_robots")
             return
