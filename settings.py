@@ -77,5 +77,13 @@ FORUMWATCH_STORE_INTERVAL = 1.0
 # A crawl run still 'running' after this many hours was left by a killed crawl: the next crawl
 # of its source marks it 'interrupted'.
 FORUMWATCH_STALE_RUN_HOURS = 12
+# Sitemap indexes: levels of index followed below a start URL (sitemaps.org allows one; real sites
+# nest a little), and child sitemaps fetched per source per crawl. Deeper or further ones are cut
+# (counted as sitemaps_cut). A chain of indexes pointing to new indexes ends here.
+FORUMWATCH_SITEMAP_MAX_DEPTH = 3
+FORUMWATCH_SITEMAP_MAX_COUNT = 100
+# New article URLs requested from sitemaps per source per crawl, newest <lastmod> first; the rest
+# wait for the next crawl (counted as articles_deferred). Bounds memory for 50,000-URL sitemaps.
+FORUMWATCH_SITEMAP_MAX_ARTICLES = 1000
 # Content types treated as pages; anything else found behind an article link is an attachment.
 FORUMWATCH_PAGE_CONTENT_TYPES = ["text/html", "application/xhtml+xml", "text/plain", ""]

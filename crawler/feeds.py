@@ -1,17 +1,23 @@
 """Reading RSS, Atom and XML sitemaps: which start URLs are feeds, and what they link to.
 
-Pure: bytes in, URLs out. Namespaces are ignored (sites mix them freely).
+Pure: bytes in, URLs out. Namespaces are ignored (sites mix them freely). A sitemap lists its
+entries newest ``<lastmod>`` first (undated ones after, in document order), so a caller that takes
+only part of a long sitemap takes the newest; at most ``MAX_SITEMAP_ENTRIES`` entries are read
+from one file.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import Enum
 from urllib.parse import urljoin
 
 from lxml import etree
 
+# The sitemaps.org limit per file (50,000 URLs): a longer sitemap is read up to it, the rest counted.
+MAX_SITEMAP_ENTRIES = 50_000
 _SNIFF = re.compile(rb"<(?:[\w-]+:)?(rss|feed|urlset|sitemapindex|rdf:RDF|RDF)[\s>]", re.I)
 
 
@@ -29,6 +35,8 @@ class FeedLinks:
     kind: FeedKind
     articles: list[str] = field(default_factory=list)
     sitemaps: list[str] = field(default_factory=list)
+    skipped: int = 0
+    """Sitemap entries beyond ``MAX_SITEMAP_ENTRIES``, not read."""
 
 
 def sniff_feed(body: bytes) -> FeedKind | None:
@@ -69,9 +77,9 @@ def parse_feed(body: bytes, base_url: str) -> FeedLinks | None:
     elif kind is FeedKind.ATOM:
         links.articles = _atom_links(root, base_url)
     elif kind is FeedKind.SITEMAP:
-        links.articles = _locs(root, "url", base_url)
+        links.articles, links.skipped = _sitemap_entries(root, "url", base_url)
     else:
-        links.sitemaps = _locs(root, "sitemap", base_url)
+        links.sitemaps, links.skipped = _sitemap_entries(root, "sitemap", base_url)
     return links
 
 
@@ -99,6 +107,44 @@ def _atom_links(root: etree._Element, base_url: str) -> list[str]:
     return urls
 
 
-def _locs(root: etree._Element, element: str, base_url: str) -> list[str]:
-    path = f"//*[local-name()='{element}']/*[local-name()='loc']"
-    return [urljoin(base_url, (loc.text or "").strip()) for loc in root.xpath(path) if loc.text]
+def _sitemap_entries(
+    root: etree._Element, element: str, base_url: str, limit: int = MAX_SITEMAP_ENTRIES
+) -> tuple[list[str], int]:
+    """The ``<loc>`` of each ``<url>`` (or ``<sitemap>``), newest ``<lastmod>`` first, at most
+    ``limit``; and how many entries were left unread beyond it."""
+    entries: list[tuple[str, float | None]] = []
+    skipped = 0
+    for node in root.iter(f"{{*}}{element}"):
+        if len(entries) >= limit:
+            skipped += 1
+            continue
+        loc = _child_text(node, "loc")
+        if not loc:
+            continue
+        try:
+            url = urljoin(base_url, loc)
+        except ValueError:  # e.g. a broken IPv6 literal
+            continue
+        entries.append((url, _timestamp(_child_text(node, "lastmod"))))
+    entries.sort(key=lambda entry: (entry[1] is None, -(entry[1] or 0.0)))
+    return [url for url, _ in entries], skipped
+
+
+def _child_text(node: etree._Element, name: str) -> str:
+    for child in node:
+        if isinstance(child.tag, str) and child.tag.rpartition("}")[2] == name:
+            return (child.text or "").strip()
+    return ""
+
+
+def _timestamp(text: str) -> float | None:
+    """A W3C datetime (``2024-11-04``, ``2024-11-04T08:00:00+08:00``) as a POSIX time, else None."""
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.timestamp()
+    except (ValueError, OverflowError):
+        return None

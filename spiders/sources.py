@@ -10,6 +10,7 @@ article links become ``AttachmentItem``s. Failures are counted per source and re
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -52,6 +53,8 @@ class SourceSpider(scrapy.Spider):
         self.run_ids: dict[str, int] = {}
         self._scheduled: set[str] = set()
         self._lists_seen: set[str] = set()
+        self._sitemaps_followed: Counter[str] = Counter()
+        self._sitemap_articles: Counter[str] = Counter()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
@@ -96,14 +99,54 @@ class SourceSpider(scrapy.Spider):
             yield from self.parse_list(response)
             return
         self.tally.count(source.id, "list_pages")
-        for sitemap in feed.sitemaps:
-            if canonicalize(sitemap) not in self._lists_seen:
-                self._lists_seen.add(canonicalize(sitemap))
-                yield self._request(source.id, sitemap, LIST, self.parse_start, page=1)
-        articles = feed.articles
-        if feed.kind is FeedKind.SITEMAP:
-            articles = filter_listed_urls(articles, source.article_links)
-        yield from self._schedule_articles(source, articles)
+        if feed.skipped:
+            self.tally.count(source.id, "sitemap_entries_cut", feed.skipped)
+            logger.warning(
+                "sitemap too long: %d entries not read",
+                feed.skipped,
+                extra={"source": source.id, "url": response.url},
+            )
+        depth = int(response.meta.get("sitemap_depth", 0))
+        yield from self._follow_sitemaps(source, feed.sitemaps, depth, response.url)
+        if feed.kind is not FeedKind.SITEMAP:
+            yield from self._schedule_articles(source, feed.articles)
+            return
+        articles = filter_listed_urls(feed.articles, source.article_links)
+        budget = self.settings.getint("FORUMWATCH_SITEMAP_MAX_ARTICLES", 1000)
+        room = max(0, budget - self._sitemap_articles[source.id])
+        taken = yield from self._schedule_articles(source, articles, limit=room)
+        self._sitemap_articles[source.id] += taken
+
+    def _follow_sitemaps(
+        self, source: SourceConfig, urls: list[str], depth: int, index_url: str
+    ) -> Iterable[Request]:
+        """Request an index's child sitemaps, within ``FORUMWATCH_SITEMAP_MAX_DEPTH`` levels of
+        index below a start URL and ``FORUMWATCH_SITEMAP_MAX_COUNT`` sitemaps per source and
+        crawl; the others are counted as ``sitemaps_cut``. A chain of indexes that each point to
+        a new index (a trap, or a broken generator) ends at either limit."""
+        fresh = {canonicalize(url): url for url in urls}
+        for key in self._lists_seen.intersection(fresh):
+            del fresh[key]
+        max_depth = self.settings.getint("FORUMWATCH_SITEMAP_MAX_DEPTH", 3)
+        max_count = self.settings.getint("FORUMWATCH_SITEMAP_MAX_COUNT", 100)
+        room = 0 if depth >= max_depth else max(0, max_count - self._sitemaps_followed[source.id])
+        if len(fresh) > room:
+            self.tally.count(source.id, "sitemaps_cut", len(fresh) - room)
+            logger.warning(
+                "sitemap index limits reached (depth %d of %d, %d of %d sitemaps): %d not followed",
+                depth,
+                max_depth,
+                self._sitemaps_followed[source.id],
+                max_count,
+                len(fresh) - room,
+                extra={"source": source.id, "url": index_url},
+            )
+        for key, url in list(fresh.items())[:room]:
+            self._lists_seen.add(key)
+            self._sitemaps_followed[source.id] += 1
+            yield self._request(
+                source.id, url, LIST, self.parse_start, page=1, sitemap_depth=depth + 1
+            )
 
     def parse_list(self, response: Response) -> Iterable[Any]:
         source = self.sources[response.meta["fw_source"]]
@@ -143,8 +186,12 @@ class SourceSpider(scrapy.Spider):
         """An article or attachment URL's canonical form, with the source's host folding."""
         return canonicalize(url, self.sources[source_id].fold_hosts)
 
-    def _schedule_articles(self, source: SourceConfig, urls: list[str]) -> Any:
-        """Request the unseen article URLs; returns how many were unseen (generator return)."""
+    def _schedule_articles(
+        self, source: SourceConfig, urls: list[str], *, limit: int | None = None
+    ) -> Any:
+        """Request the unseen article URLs, the first ``limit`` of them if given (the others
+        wait for a later crawl, counted as ``articles_deferred``); returns how many were
+        requested (generator return)."""
         wanted: dict[str, str] = {}
         for url in urls:
             key = self._key(source.id, url)
@@ -153,6 +200,14 @@ class SourceSpider(scrapy.Spider):
             wanted[key] = url
         unseen = self.store.unseen(list(wanted))
         self.tally.count(source.id, "known_articles", len(wanted) - len(unseen))
+        if limit is not None and len(unseen) > limit:
+            self.tally.count(source.id, "articles_deferred", len(unseen) - limit)
+            logger.info(
+                "article limit reached: %d new articles left for a later crawl",
+                len(unseen) - limit,
+                extra={"source": source.id},
+            )
+            unseen = unseen[:limit]
         # Marked before the first yield: Scrapy interleaves the outputs of concurrent callbacks
         # (a list page and a feed listing the same article), and a key added only as its request
         # is yielded lets the other callback schedule the same article a second time.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crawler.feeds import FeedKind, parse_feed, sniff_feed
+from crawler.feeds import MAX_SITEMAP_ENTRIES, FeedKind, parse_feed, sniff_feed
 from crawler.urls import canonicalize, is_attachment_url, same_site
 
 RSS = b"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>
@@ -73,3 +73,22 @@ def test_attachments_and_sites() -> None:
     assert same_site("http://www.jm.gov.cn/a", "http://news.jm.gov.cn/b")
     assert not same_site("http://www.jm.gov.cn/a", "http://www.gov.cn/b")
     assert not same_site("http://127.0.0.1:8001/a", "http://127.0.0.1:8002/a")
+
+
+def test_sitemap_entries_newest_first_and_bounded() -> None:
+    dated = b"""<urlset><url><loc>/old.html</loc><lastmod>2023-05-01</lastmod></url>
+<url><loc>/undated-1.html</loc></url><url><loc>/bad.html</loc><lastmod>soon</lastmod></url>
+<url><loc>/new.html</loc><lastmod>2024-05-01T08:00:00+08:00</lastmod></url>
+<url><loc>http://[::1/broken</loc></url></urlset>"""
+    sitemap = parse_feed(dated, "http://x.cn/sitemap.xml")
+    assert sitemap is not None and sitemap.articles == [
+        "http://x.cn/new.html",
+        "http://x.cn/old.html",
+        "http://x.cn/undated-1.html",
+        "http://x.cn/bad.html",
+    ]
+    extra = 7
+    body = b"<urlset>" + b"<url><loc>/a.html</loc></url>" * (MAX_SITEMAP_ENTRIES + extra)
+    long = parse_feed(body + b"</urlset>", "http://x.cn/sitemap.xml")
+    assert long is not None
+    assert len(long.articles) == MAX_SITEMAP_ENTRIES and long.skipped == extra
