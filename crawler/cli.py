@@ -1,26 +1,52 @@
 """The ``forumwatch`` command line: crawl, browse, inspect and re-extract.
 
-Exit codes: 0 success (a crawl with failed pages still succeeds), 1 when the command could not
-run (bad configuration, unknown source, database unreachable), 2 for usage errors.
+Exit codes (``EXIT_CODES``):
+
+- 0: success. A crawl succeeds when at least one source was read; pages or whole sources that
+  failed are counted and listed, not fatal.
+- 1: the command could not run: bad configuration, unknown source, unusable or missing database,
+  a crawl that could not start.
+- 2: usage error (unknown option, bad argument).
+- 3: ``crawl``: every source failed (no list page, feed or sitemap could be read: the network,
+  DNS or the sites are down).
+- 4: ``crawl``: the crawl stopped before it finished (a ``CLOSESPIDER_*`` limit, an internal error).
+- 128+N: ``crawl`` was stopped by signal N (130 Ctrl-C / SIGINT, 143 SIGTERM) after a graceful stop.
+
+Every command that wrote to a SQLite database checkpoints its write-ahead log on exit
+(``storage.db.close_engines``), so the ``.db`` file alone holds all the data.
 """
 
 from __future__ import annotations
 
 import json
+import signal
+import sys
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from crawler import views
 from crawler.config import Config, ConfigError, load_config
 from crawler.records import story_record
 
+if TYPE_CHECKING:
+    from crawler.runner import CrawlResult
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_ALL_FAILED, EXIT_STOPPED = 0, 1, 2, 3, 4
+EXIT_CODES = (
+    "Exit status: 0 success (a crawl with some failed pages or sources still succeeds); "
+    "1 could not run (configuration, database); 2 usage error; 3 crawl: every source failed; "
+    "4 crawl stopped before it finished; 128+N crawl stopped by signal N (130 Ctrl-C, 143 SIGTERM)."
+)
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="forumwatch: watch government and association sites for forum and summit articles.",
+    epilog=EXIT_CODES,
 )
 console = Console()
 err_console = Console(stderr=True)
@@ -33,9 +59,11 @@ class _State:
 state = _State()
 
 
-def _fail(message: str) -> typer.Exit:
-    err_console.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
-    return typer.Exit(1)
+def _fail(message: str, code: int = EXIT_ERROR) -> typer.Exit:
+    """Print ``error: ...`` (one line per line of ``message``, never wrapped) and exit ``code``."""
+    for line in message.splitlines() or [""]:
+        err_console.print(f"[red]error:[/red] {escape(line)}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
 
 
 def _config() -> Config:
@@ -45,19 +73,34 @@ def _config() -> Config:
         raise _fail(str(exc)) from None
 
 
-def _engine(config: Config) -> Any:
-    from storage.db import StorageError, get_engine, upgrade_schema
+def _engine(config: Config, *, create: bool = False) -> Any:
+    """The database engine, its schema brought up to date. Only ``crawl`` creates a database
+    (``create``): the other commands exit 1 saying there is none, creating no file or folder."""
+    from storage.db import NoDatabaseError, StorageError, get_engine, has_schema, upgrade_schema
 
     try:
-        engine = get_engine(config.database)
+        engine = get_engine(config.database, create=create)
+        if not create and not has_schema(engine):
+            raise NoDatabaseError(engine.url.render_as_string(hide_password=True))
         upgrade_schema(engine)
+    except NoDatabaseError as exc:
+        raise _fail(f"{exc}; run 'forumwatch crawl' first") from None
     except StorageError as exc:
         raise _fail(str(exc)) from None
     return engine
 
 
+def _close_engines() -> None:
+    """Checkpoint and close the databases this process opened (if it opened any: commands
+    like ``extract`` never import the storage layer)."""
+    db = sys.modules.get("storage.db")
+    if db is not None:
+        db.close_engines()
+
+
 @app.callback()
 def _main(
+    ctx: typer.Context,
     config: Annotated[
         str | None,
         typer.Option(
@@ -66,6 +109,16 @@ def _main(
     ] = None,
 ) -> None:
     state.config_path = config
+    ctx.call_on_close(_close_engines)
+
+
+def _log_level(value: str) -> str:
+    import logging
+
+    names = [name for name in logging.getLevelNamesMapping() if name != "NOTSET"]
+    if value.upper() not in names:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(names)}")
+    return value.upper()
 
 
 @app.command()
@@ -74,12 +127,20 @@ def crawl(
         list[str] | None, typer.Argument(help="Sources to crawl (default all).")
     ] = None,
     log_level: Annotated[
-        str, typer.Option(help="Log level for Scrapy's log on stderr.")
+        str,
+        typer.Option(
+            help="Log level for Scrapy's log on stderr (DEBUG, INFO, WARNING, ERROR, CRITICAL).",
+            callback=_log_level,
+        ),
     ] = "WARNING",
     log_file: Annotated[str | None, typer.Option(help="Write the full log to this file.")] = None,
 ) -> None:
-    """Crawl now: new articles of the given sources (all by default), with live progress."""
-    from crawler.runner import build_settings, run_crawl
+    """Crawl now: new articles of the given sources (all by default), with live progress.
+
+    Exits 0 when at least one source was read, 3 when every source failed, 4 when the crawl
+    stopped before it finished, 128+N when stopped by signal N.
+    """
+    from crawler.runner import CrawlStartError, build_settings, run_crawl
 
     config = _config()
     try:
@@ -88,16 +149,34 @@ def crawl(
         raise _fail(str(exc)) from None
     if not sources:
         raise _fail(f"no sources configured in {state.config_path or 'the config'}")
-    _engine(config)
-    settings = build_settings(config, log_level=log_level.upper(), log_file=log_file)
+    _engine(config, create=True)
+    settings = build_settings(config, log_level=log_level, log_file=log_file)
     progress = views.CrawlProgress(console, sources)
     with progress:
         try:
             result = run_crawl(config, sources, settings=settings, on_tick=progress.update)
-        except RuntimeError as exc:
+        except CrawlStartError as exc:
             raise _fail(str(exc)) from None
         progress.update(result.tally)
     views.print_crawl_summary(console, sources, result)
+    code, problem = crawl_outcome(result, [s.id for s in sources])
+    if code != EXIT_OK:
+        raise _fail(problem, code)
+
+
+def crawl_outcome(result: CrawlResult, source_ids: list[str]) -> tuple[int, str]:
+    """The exit code of a crawl and, when it is not 0, why."""
+    if result.signal is not None:
+        name = signal.Signals(result.signal).name
+        return 128 + result.signal, f"crawl stopped by {name} before it finished"
+    if result.finish_reason != "finished":
+        return EXIT_STOPPED, f"crawl stopped before it finished ({result.finish_reason})"
+    statuses = [result.tally.sources[sid].status() for sid in source_ids]
+    if statuses and all(status == "failed" for status in statuses):
+        return EXIT_ALL_FAILED, (
+            f"every source failed ({len(statuses)}): no list page, feed or sitemap could be read"
+        )
+    return EXIT_OK, ""
 
 
 @app.command()

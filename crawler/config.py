@@ -9,10 +9,20 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from crawler.config_checks import check_scrapy_settings, database_url_problem, url_problem
 
 DEFAULT_CONFIG_PATH = Path("forumwatch.yaml")
 DEFAULT_DATABASE_URL = "sqlite:///data/forumwatch.db"
@@ -23,7 +33,18 @@ _SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
 
 
 class ConfigError(Exception):
-    """A configuration problem, already phrased for the user (file, field, problem)."""
+    """A configuration problem, already phrased for the user: one line per problem, each naming
+    the file, the field and the problem."""
+
+
+def _start_url(value: str) -> str:
+    problem = url_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+StartUrl = Annotated[str, AfterValidator(_start_url)]
 
 
 class SourceConfig(BaseModel):
@@ -33,7 +54,7 @@ class SourceConfig(BaseModel):
 
     id: str
     name: str
-    start_urls: list[str] = Field(min_length=1)
+    start_urls: list[StartUrl] = Field(min_length=1)
     article_links: str | None = None
     """CSS selector, XPath (starts with ``/`` or ``(``) or URL regex (``re:...``) for article links."""
     max_list_pages: int = Field(default=20, ge=1, le=10_000)
@@ -59,14 +80,6 @@ class SourceConfig(BaseModel):
             raise ValueError(
                 "must be lower-case letters, digits, '_', '-' or '.', starting with a letter or digit"
             )
-        return value
-
-    @field_validator("start_urls")
-    @classmethod
-    def _check_urls(cls, value: list[str]) -> list[str]:
-        for url in value:
-            if not re.match(r"^https?://[^/\s]+", url):
-                raise ValueError(f"{url!r} is not an http(s) URL")
         return value
 
     @field_validator("encoding")
@@ -99,7 +112,26 @@ class SourceConfig(BaseModel):
                 re.compile(value[3:])
             except re.error as exc:
                 raise ValueError(f"bad regular expression: {exc}") from None
+        elif value:
+            _check_selector(value)
         return value
+
+
+def _check_selector(value: str) -> None:
+    """An XPath (as ``crawler.discovery`` tells them apart) or a CSS selector that compiles."""
+    from cssselect import SelectorError
+    from lxml import etree
+    from lxml.cssselect import CSSSelector
+
+    try:
+        if value.startswith(("/", "(", ".//")):
+            etree.XPath(value)
+        else:
+            CSSSelector(value)
+    except etree.XPathSyntaxError as exc:
+        raise ValueError(f"bad XPath: {exc}") from None
+    except SelectorError as exc:
+        raise ValueError(f"bad CSS selector: {exc}") from None
 
 
 class Config(BaseModel):
@@ -108,10 +140,19 @@ class Config(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     database: str = DEFAULT_DATABASE_URL
-    scrapy_settings: dict[str, Any] = Field(default_factory=dict)
+    scrapy_settings: dict[Any, Any] = Field(default_factory=dict)
+    """Scrapy setting overrides, checked and coerced by ``config_checks.check_scrapy_settings``."""
     allow_private_networks: bool = False
     """Allow requests to loopback, private and link-local addresses (intranets, tests, the demo)."""
     sources: list[SourceConfig] = Field(default_factory=list)
+
+    @field_validator("database")
+    @classmethod
+    def _check_database(cls, value: str) -> str:
+        problem = database_url_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Config:
@@ -161,7 +202,9 @@ def load_config(explicit: str | os.PathLike[str] | None = None) -> Config:
     try:
         raw = yaml.safe_load(raw_text)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+        raise ConfigError(f"{path}: not valid YAML: {_yaml_problem(exc)}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid YAML: nested too deeply") from None
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
@@ -169,23 +212,38 @@ def load_config(explicit: str | os.PathLike[str] | None = None) -> Config:
     return parse_config(raw, path)
 
 
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """PyYAML's multi-line message as one line: where, then what."""
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}"
+        return f"{where}: {' '.join(filter(None, (exc.context, exc.problem)))}"
+    return " ".join(str(exc).split())
+
+
 def parse_config(raw: dict[str, Any], path: Path | str = "<config>") -> Config:
     """Validate an already-parsed mapping; environment overrides applied."""
+    problems: list[tuple[str, str]] = []
+    config: Config | None = None
     try:
         config = Config.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, raw, path)) from None
+        problems += [(_field_name(error["loc"], raw), _problem(error)) for error in exc.errors()]
+    scrapy_settings: dict[str, Any] = {}
+    if isinstance(raw.get("scrapy_settings"), dict):
+        scrapy_settings, bad = check_scrapy_settings(raw["scrapy_settings"])
+        problems += [(f"scrapy_settings.{name}", problem) for name, problem in bad]
+    lines = [f"{path}: {field}: {problem}" for field, problem in problems]
     env_db = os.environ.get(DATABASE_ENV)
+    env_problem = database_url_problem(env_db) if env_db else None
+    if env_problem:
+        lines.append(f"${DATABASE_ENV}: {env_problem}")
+    if lines or config is None:
+        raise ConfigError("\n".join(lines) or f"{path}: invalid configuration")
+    update: dict[str, Any] = {"scrapy_settings": scrapy_settings}
     if env_db:
-        config = config.model_copy(update={"database": env_db})
-    return config
-
-
-def _describe(exc: ValidationError, raw: dict[str, Any], path: Path | str) -> str:
-    lines = [f"{path}: invalid configuration"]
-    for error in exc.errors():
-        lines.append(f"  {_field_name(error['loc'], raw)}: {_problem(error)}")
-    return "\n".join(lines)
+        update["database"] = env_db
+    return config.model_copy(update=update)
 
 
 def _field_name(loc: tuple[int | str, ...], raw: dict[str, Any]) -> str:
@@ -193,12 +251,11 @@ def _field_name(loc: tuple[int | str, ...], raw: dict[str, Any]) -> str:
     parts: list[str] = []
     node: Any = raw
     for item in loc:
-        if isinstance(item, int):
+        if isinstance(item, int) and isinstance(node, list):
             label = f"[{item}]"
-            if isinstance(node, list) and item < len(node):
-                node = node[item]
-                if isinstance(node, dict) and isinstance(node.get("id"), str):
-                    label += f" (id={node['id']})"
+            node = node[item] if item < len(node) else None
+            if isinstance(node, dict) and isinstance(node.get("id"), str):
+                label += f" (id={node['id']})"
             parts.append(label)
         else:
             parts.append(("." if parts else "") + str(item))

@@ -1,7 +1,9 @@
 """Running one crawl in this process: Scrapy settings from the config, progress ticks, result.
 
 The Twisted reactor cannot be restarted in one process (scrapy#2941), so ``run_crawl`` is called
-at most once per process; the scheduler runs each crawl in a child process.
+at most once per process; the scheduler runs each crawl in a child process. A crawl that cannot
+start (a component that fails to load) raises ``CrawlStartError``; a crawl stopped by SIGINT or
+SIGTERM reports the signal in ``CrawlResult.signal``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.misc import load_object
+from twisted.python.failure import Failure
 
 from crawler.config import Config, SourceConfig
 from crawler.downloader import PoliteDownloader
@@ -29,6 +32,22 @@ class CrawlResult:
     tally: CrawlTally
     stats: dict[str, Any]
     finish_reason: str
+    signal: int | None = None
+    """The signal (SIGINT, SIGTERM) that stopped the crawl early, if one did."""
+
+
+class CrawlStartError(RuntimeError):
+    """The crawl could not start (a component failed to load or open); names the reason."""
+
+
+class _Process(CrawlerProcess):
+    """Scrapy's process, remembering the shutdown signal it received."""
+
+    received_signal: int | None = None
+
+    def _signal_shutdown(self, signum: int, frame: Any) -> None:
+        self.received_signal = signum
+        super()._signal_shutdown(signum, frame)
 
 
 def build_settings(
@@ -71,22 +90,32 @@ def run_crawl(
     """Crawl the given sources to the end (blocking); returns the tallies and stats."""
     from spiders.sources import SourceSpider
 
-    process = CrawlerProcess(settings or build_settings(config))
+    process = _Process(settings or build_settings(config))
     crawler = process.create_crawler(SourceSpider)
-    process.crawl(crawler, sources=sources)
+    failures: list[Failure] = []
+    # consumed here, so Scrapy does not print it as an unhandled traceback
+    process.crawl(crawler, sources=sources).addErrback(failures.append)
     if on_tick is not None:
         _start_ticks(crawler, on_tick, tick_interval)
     _tune_gc()
     process.start()
     spider = crawler.spider
+    if failures:
+        raise CrawlStartError(f"the crawl failed: {_describe(failures[0])}")
     if spider is None or not hasattr(spider, "tally"):
-        raise RuntimeError("the crawl did not start; see the log above")
+        raise CrawlStartError("the crawl did not start; see the log above")
     stats = crawler.stats.get_stats() if crawler.stats else {}
     return CrawlResult(
         tally=spider.tally,
         stats=stats,
         finish_reason=str(stats.get("finish_reason", "unknown")),
+        signal=process.received_signal,
     )
+
+
+def _describe(failure: Failure) -> str:
+    error = failure.value
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
 def _tune_gc() -> None:

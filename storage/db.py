@@ -7,11 +7,17 @@ another process wrote in between, whatever the busy timeout. PostgreSQL is reach
 psycopg 3 (``postgresql+psycopg://``; a bare ``postgresql://`` URL is given that driver).
 
 The URL comes from the caller (``crawler.config`` reads ``database`` / ``FORUMWATCH_DATABASE_URL``).
+Anything that makes a URL unusable (unknown dialect, driver not installed, a folder that cannot be
+created, a file that is no database) is a ``StorageError`` naming the URL without its password.
+``get_engine(url, create=False)`` refuses to create a missing SQLite file (``NoDatabaseError``), for
+commands that only read. ``close_engines`` checkpoints the WAL of every SQLite database this
+process wrote (so the ``.db`` file alone holds everything) and disposes of the engines.
 """
 
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +27,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import URL, Connection, create_engine, event, exc, make_url, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import Pool
 from sqlmodel import Session
 
 MIGRATIONS_DIR: Final = Path(__file__).resolve().parent / "migrations"
@@ -34,33 +41,71 @@ _SQLITE_PRAGMAS: Final = (
     "PRAGMA foreign_keys=ON",
 )
 _WAL_RETRY_SECONDS: Final = 30.0
+_CHECKPOINT_BUSY_MS: Final = 5_000  # how long a closing process waits for other writers
 _MIGRATION_LOCK_KEY: Final = 0x666F_7277  # 'forw': serializes concurrent upgrades on PostgreSQL
 
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
+_written: weakref.WeakSet[Pool] = weakref.WeakSet()
+"""Pools of SQLite engines that committed a change in this process (checkpointed on close)."""
 
 
 class StorageError(Exception):
     """The database cannot be used (unreachable, unsupported); the message names the URL."""
 
 
-def make_engine(url: str | URL) -> Engine:
-    """A new engine for ``url``, configured for forumwatch's SQLite or PostgreSQL use."""
+class NoDatabaseError(StorageError):
+    """A command that only reads was pointed at a database that does not exist."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(f"no database at {where}")
+        self.where = where
+
+
+def make_engine(url: str | URL, *, create: bool = True) -> Engine:
+    """A new engine for ``url``, configured for forumwatch's SQLite or PostgreSQL use.
+
+    With ``create=False`` a SQLite file (and its folder) must already exist.
+    """
+    try:
+        parsed = make_url(url)
+    except (exc.ArgumentError, ValueError) as error:
+        raise StorageError(f"not a database URL: {error}") from None
+    shown = parsed.render_as_string(hide_password=True)
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            return _sqlite_engine(parsed, create=create)
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        return create_engine(parsed, pool_pre_ping=True)
+    except (exc.ArgumentError, ImportError) as error:
+        raise StorageError(f"cannot use database {shown}: {_one_line(error)}") from None
+
+
+def sqlite_path(url: str | URL) -> Path | None:
+    """The file of a SQLite URL; None for other databases and in-memory SQLite."""
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(parsed)
-    if parsed.drivername == "postgresql":
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    return create_engine(parsed, pool_pre_ping=True)
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:"):
+        return None
+    if database.startswith("file:"):
+        return None
+    return Path(database).expanduser()
 
 
-def _sqlite_engine(url: URL) -> Engine:
-    database = url.database or ""
-    if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+def _sqlite_engine(url: URL, *, create: bool) -> Engine:
+    path = sqlite_path(url)
+    if path is not None and not create and not path.is_file():
+        raise NoDatabaseError(str(path))
+    if path is not None and create:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except (OSError, ValueError) as error:
+            raise StorageError(f"cannot create the folder of database {path}: {error}") from None
     engine = create_engine(url, connect_args={"timeout": 30})
     event.listen(engine, "connect", _on_sqlite_connect)
     event.listen(engine, "begin", _on_sqlite_begin)
+    event.listen(engine, "commit", _on_sqlite_commit)
     return engine
 
 
@@ -102,12 +147,24 @@ def _on_sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
-def get_engine(url: str) -> Engine:
-    """The process's engine for ``url``, created on first use."""
+def _on_sqlite_commit(connection: Connection) -> None:
+    # total_changes counts every row this connection changed since it opened: a write
+    # transaction that changed nothing (a no-op schema upgrade) needs no checkpoint.
+    changes: int = getattr(connection.connection.dbapi_connection, "total_changes", 0)
+    if changes:
+        _written.add(connection.engine.pool)
+
+
+def get_engine(url: str, *, create: bool = True) -> Engine:
+    """The process's engine for ``url``, created on first use (see ``make_engine``)."""
     with _engines_lock:
         engine = _engines.get(url)
         if engine is None:
-            engine = _engines[url] = make_engine(url)
+            engine = _engines[url] = make_engine(url, create=create)
+        elif not create:
+            path = sqlite_path(engine.url)
+            if path is not None and not path.is_file():
+                raise NoDatabaseError(str(path))
         return engine
 
 
@@ -118,6 +175,49 @@ def reset_engines() -> None:
         _engines.clear()
     for engine in engines:
         engine.dispose()
+
+
+def close_engines() -> None:
+    """Checkpoint every SQLite database this process wrote, then dispose of every cached engine.
+
+    Called when a command ends, so that a copy of the ``.db`` file alone holds all the data.
+    """
+    with _engines_lock:
+        engines = list(_engines.values())
+        _engines.clear()
+    for engine in engines:
+        if engine.pool in _written:
+            checkpoint(engine)
+        engine.dispose()
+
+
+def checkpoint(engine: Engine) -> bool:
+    """Copy a SQLite database's write-ahead log into the database file and empty the log.
+
+    Waits at most a few seconds for other writers; True when the whole log was copied. A no-op
+    (True) for other databases. Never raises: the log is still there and replayed on next open.
+    """
+    if engine.dialect.name != "sqlite":
+        return True
+    import sqlite3
+
+    try:
+        # the DBAPI connection is in autocommit (see _on_sqlite_connect): no BEGIN around it
+        connection = engine.raw_connection()
+    except exc.SQLAlchemyError:
+        return False
+    try:
+        cursor = connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={_CHECKPOINT_BUSY_MS}")
+        busy = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        cursor.execute(_SQLITE_PRAGMAS[0])
+        cursor.close()
+    except sqlite3.Error:
+        return False
+    finally:
+        connection.close()
+    _written.discard(engine.pool)
+    return not busy
 
 
 def writing(engine: Engine) -> Engine:
@@ -155,13 +255,32 @@ def upgrade_schema(engine: Engine) -> None:
     """
     config = alembic_config()
     connection = _connect(writing(engine))
-    with connection, connection.begin():
-        if connection.dialect.name == "postgresql":
-            connection.execute(
-                text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY}
-            )
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    try:
+        with connection, connection.begin():
+            if connection.dialect.name == "postgresql":
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY}
+                )
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    except exc.DBAPIError as error:
+        raise StorageError(
+            f"cannot use database {masked_url(engine)}: {_one_line(error.orig)}"
+        ) from error
+
+
+def has_schema(engine: Engine) -> bool:
+    """Whether forumwatch's tables were ever created in this database (a migration ran)."""
+    from sqlalchemy import inspect
+
+    connection = _connect(engine)
+    with connection:
+        try:
+            return inspect(connection).has_table("alembic_version")
+        except exc.DBAPIError as error:
+            raise StorageError(
+                f"cannot use database {masked_url(engine)}: {_one_line(error.orig)}"
+            ) from error
 
 
 def masked_url(engine: Engine) -> str:
@@ -173,4 +292,11 @@ def _connect(engine: Engine) -> Connection:
     try:
         return engine.connect()
     except exc.DBAPIError as error:
-        raise StorageError(f"cannot reach database {masked_url(engine)}: {error.orig}") from error
+        raise StorageError(
+            f"cannot reach database {masked_url(engine)}: {_one_line(error.orig)}"
+        ) from error
+
+
+def _one_line(error: object) -> str:
+    """A driver's message (psycopg's span several lines) on one line."""
+    return " ".join(str(error).split())

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from crawler.cli import app
+from crawler.cli import app, crawl_outcome
+from crawler.runner import CrawlResult
+from crawler.tally import CrawlTally
 
 runner = CliRunner()
 
@@ -60,3 +62,30 @@ def test_extract_json_one_object_per_input_in_order(tmp_path: Path) -> None:
     assert "三百余位嘉宾" in first["text"]
     assert "版权所有" not in first["text"] and "当前位置" not in first["text"]
     assert "error" in lines[1]
+
+
+def _result(
+    statuses: dict[str, tuple[int, int]], reason: str = "finished", signum: int | None = None
+) -> CrawlResult:
+    """A crawl result whose sources read ``lists`` list pages and had ``failed`` failures."""
+    tally = CrawlTally(list(statuses))
+    for source_id, (lists, failed) in statuses.items():
+        tally.count(source_id, "list_pages", lists)
+        for n in range(failed):
+            tally.error(source_id, f"http://127.0.0.1/{n}", "refused")
+    return CrawlResult(tally=tally, stats={}, finish_reason=reason, signal=signum)
+
+
+def test_crawl_exit_codes() -> None:
+    cases = [
+        ({"a": (1, 0), "b": (0, 1)}, "finished", None, 0),  # one read, one dead: a normal day
+        ({"a": (1, 3)}, "finished", None, 0),  # some pages failed
+        ({"a": (0, 0)}, "finished", None, 0),  # nothing to read (robots.txt), nothing failed
+        ({"a": (0, 1), "b": (0, 2)}, "finished", None, 3),  # every source failed
+        ({"a": (1, 0)}, "closespider_timeout", None, 4),
+        ({"a": (1, 0)}, "shutdown", 15, 143),
+        ({"a": (1, 0)}, "shutdown", 2, 130),
+    ]
+    for statuses, reason, signum, code in cases:
+        result = _result(statuses, reason, signum)
+        assert crawl_outcome(result, list(statuses))[0] == code, (statuses, reason, signum)
