@@ -319,7 +319,10 @@ class SourceSpider(scrapy.Spider):
         # Walks count only when the crawl finished: every article their pages listed was
         # stored or remembered as failed. A walk cut short by a kill is walked again.
         if reason == "finished" and not self._item_errors:
-            self.store.record_walks(list(self._walk_ends.values()))
+            try:
+                self.store.record_walks(list(self._walk_ends.values()))
+            except Exception:  # the runs below must still be closed; the walk is redone
+                logger.exception("walks not recorded")
         elif self._walk_ends:
             logger.warning(
                 "walks not recorded: crawl %s, %d item errors", reason, self._item_errors

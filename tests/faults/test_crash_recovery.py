@@ -378,3 +378,34 @@ def test_start_interrupts_only_runs_whose_process_is_gone(engine: Engine) -> Non
     assert {(runs[i].pid, runs[i].host, runs[i].process_start) for i in new.values()} == {
         (me.pid, me.host, me.start)
     }
+
+
+def test_a_walk_counts_until_the_page_limit_rises_or_the_start_url_goes(engine: Engine) -> None:
+    """Walks recorded for two start URLs of a source, one stopped by max_list_pages (20), one
+    at its last page. Pass: both count as walked while the config is unchanged; raising the
+    limit to 50 makes the one stopped by the limit walk again; a start URL dropped from the
+    config is forgotten, so adding it back walks it again."""
+    store = CrawlStore(engine)
+    first, second = "http://example.cn/news/", "http://example.cn/notices/"
+
+    def config(urls: list[str], max_list_pages: int = 20) -> SourceConfig:
+        return SourceConfig(id="gov", name="gov", start_urls=urls, max_list_pages=max_list_pages)
+
+    store.sync_sources([config([first, second])])
+    store.record_walks(
+        [
+            SourceWalk(
+                source_id="gov",
+                start_url=url,
+                completed_at=datetime.now(UTC),
+                ended_by=ended_by,
+                pages=pages,
+                max_list_pages=20,
+            )
+            for url, ended_by, pages in ((first, "limit", 20), (second, "end", 3))
+        ]
+    )
+    assert store.walked_chains([config([first, second])]) == {("gov", first), ("gov", second)}
+    assert store.walked_chains([config([first, second], 50)]) == {("gov", second)}
+    assert store.walked_chains([config([first])]) == {("gov", first)}
+    assert store.walked_chains([config([first, second])]) == {("gov", first)}
