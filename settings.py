@@ -74,8 +74,9 @@ FORUMWATCH_EXTRACT_WORKERS = None
 # Articles buffered before one database transaction writes them; and the longest they wait.
 FORUMWATCH_STORE_BATCH = 100
 FORUMWATCH_STORE_INTERVAL = 1.0
-# A crawl run still 'running' after this many hours was left by a killed crawl: the next crawl
-# of its source marks it 'interrupted'.
+# A crawl run still 'running' whose process is gone was left by a killed crawl: the next crawl on
+# the same host marks it 'interrupted' at start. A run from another host (a shared PostgreSQL) is
+# marked so by the next crawl of its source once it has been 'running' this many hours.
 FORUMWATCH_STALE_RUN_HOURS = 12
 # Sitemap indexes: levels of index followed below a start URL (sitemaps.org allows one; real sites
 # nest a little), and child sitemaps fetched per source per crawl. Deeper or further ones are cut
@@ -85,5 +86,11 @@ FORUMWATCH_SITEMAP_MAX_COUNT = 100
 # New article URLs requested from sitemaps per source per crawl, newest <lastmod> first; the rest
 # wait for the next crawl (counted as articles_deferred). Bounds memory for 50,000-URL sitemaps.
 FORUMWATCH_SITEMAP_MAX_ARTICLES = 1000
+# Seconds before a failed article URL is due for a retry by a later crawl; the delay doubles with
+# each failure, up to 7 days.
+FORUMWATCH_URL_RETRY_BASE = 3600
+# At most this many failed article URLs due for a retry are requested per source at the start of
+# a crawl, wherever their list pages are (the longest due first).
+FORUMWATCH_DUE_RETRIES = 100
 # Content types treated as pages; anything else found behind an article link is an attachment.
 FORUMWATCH_PAGE_CONTENT_TYPES = ["text/html", "application/xhtml+xml", "text/plain", ""]

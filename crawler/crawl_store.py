@@ -3,7 +3,8 @@
 Holds the one engine of a crawl process and wraps the storage queries the crawl needs, each in its
 own short transaction (writes take the SQLite lock up front). Nothing a crawl needs lives only in
 memory: which URLs are known is asked of the database, so several crawler processes can share it.
-Reads the ``FORUMWATCH_DATABASE_URL`` setting.
+The spider reads the settings (``FORUMWATCH_DATABASE_URL``, ``FORUMWATCH_URL_RETRY_BASE``) and
+hands them over.
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
+from crawler import processes
 from crawler.config import SourceConfig
+from crawler.processes import ProcessStamp
+from crawler.urls import canonicalize
 from storage import queries
 from storage.db import get_engine, session_scope, upgrade_schema
-from storage.models import NewArticle, NewAttachment, UrlRecord
+from storage.models import NewArticle, NewAttachment, SourceWalk, UrlRecord
 
 
 @dataclass
@@ -34,31 +38,61 @@ class StoredBatch:
 class CrawlStore:
     """Database operations of one crawl process."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, retry_base: timedelta = queries.RETRY_BASE) -> None:
         self.engine = engine
+        self.retry_base = retry_base
+        """The first delay before a failed URL is due again (it doubles with each failure)."""
 
     @classmethod
-    def open(cls, database_url: str) -> CrawlStore:
+    def open(cls, database_url: str, *, retry_base: timedelta = queries.RETRY_BASE) -> CrawlStore:
         engine = get_engine(database_url)
         upgrade_schema(engine)
-        return cls(engine)
+        return cls(engine, retry_base=retry_base)
 
     def sync_sources(self, sources: Iterable[SourceConfig]) -> None:
         with session_scope(self.engine, write=True) as session:
             queries.sync_sources(session=session, sources=sources)
 
     def start_runs(
-        self, source_ids: Iterable[str], stale_after: timedelta | None = None
+        self,
+        source_ids: Iterable[str],
+        stale_after: timedelta | None = None,
+        process: ProcessStamp | None = None,
     ) -> dict[str, int]:
-        """Open a run per source; runs of these sources left 'running' for longer than
-        ``stale_after`` (a killed crawl) are marked 'interrupted' first."""
+        """Open a run per source, recording ``process`` as the one running it.
+
+        Killed crawls are cleaned up first: runs of any source left 'running' by a process of
+        this host that is gone are marked 'interrupted'; runs of these sources from other hosts
+        (or not naming a process) are when they have been running longer than ``stale_after``.
+        """
         ids = list(source_ids)
         with session_scope(self.engine, write=True) as session:
+            if process is not None:
+                dead = [
+                    run_id
+                    for run_id, pid, start in queries.running_runs(
+                        session=session, host=process.host
+                    )
+                    if not processes.is_running(pid, start)
+                ]
+                queries.interrupt_runs(session=session, run_ids=dead)
             if stale_after is not None:
                 queries.abandon_stale_runs(
-                    session=session, source_ids=ids, started_before=datetime.now(UTC) - stale_after
+                    session=session,
+                    source_ids=ids,
+                    started_before=datetime.now(UTC) - stale_after,
+                    except_host=process.host if process is not None else None,
                 )
-            return {sid: queries.start_run(session=session, source_id=sid) for sid in ids}
+            return {
+                sid: queries.start_run(
+                    session=session,
+                    source_id=sid,
+                    host=process.host if process else None,
+                    pid=process.pid if process else None,
+                    process_start=process.start if process else None,
+                )
+                for sid in ids
+            }
 
     def finish_run(
         self,
@@ -83,7 +117,42 @@ class CrawlStore:
     def record_urls(self, records: Sequence[UrlRecord]) -> None:
         if records:
             with session_scope(self.engine, write=True) as session:
-                queries.record_urls(session=session, records=records, now=datetime.now(UTC))
+                queries.record_urls(
+                    session=session,
+                    records=records,
+                    now=datetime.now(UTC),
+                    retry_base=self.retry_base,
+                )
+
+    def due_retries(self, source_id: str, limit: int) -> list[tuple[str, str]]:
+        """(canonical URL, URL to request) of failed URLs of a source due for a retry."""
+        if limit <= 0:
+            return []
+        with session_scope(self.engine) as session:
+            return queries.due_urls(
+                session=session, source_id=source_id, now=datetime.now(UTC), limit=limit
+            )
+
+    def walked_chains(self, sources: Iterable[SourceConfig]) -> set[tuple[str, str]]:
+        """(source id, canonical start URL) of the list chains walked to their end under the
+        current configuration: one that stopped at ``max_list_pages`` counts only while the
+        limit is not raised. Walks of start URLs no longer configured are forgotten."""
+        by_id = {source.id: source for source in sources}
+        walked: set[tuple[str, str]] = set()
+        with session_scope(self.engine, write=True) as session:
+            for source in by_id.values():
+                keep = sorted({canonicalize(url) for url in source.start_urls})
+                queries.forget_walks(session=session, source_id=source.id, keep=keep)
+            for walk in queries.completed_walks(session=session, source_ids=list(by_id)):
+                limit = by_id[walk.source_id].max_list_pages
+                if walk.ended_by != "limit" or walk.max_list_pages >= limit:
+                    walked.add((walk.source_id, walk.start_url))
+        return walked
+
+    def record_walks(self, walks: Sequence[SourceWalk]) -> None:
+        if walks:
+            with session_scope(self.engine, write=True) as session:
+                queries.record_walks(session=session, walks=walks)
 
     def store_articles(self, articles: Sequence[NewArticle]) -> list[int | None]:
         if not articles:

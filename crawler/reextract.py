@@ -2,12 +2,14 @@
 
 The main process reads batches of compressed HTML and writes updates; worker processes
 decompress and extract. Reading batch N+1 and writing batch N-1 overlap with the workers
-extracting batch N, so the main process never leaves the workers idle for long.
+extracting batch N, so the main process never leaves the workers idle for long. The workers die
+with the main process, even when it is killed (``crawler.processes``).
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -18,6 +20,7 @@ from sqlalchemy.engine import Engine
 
 from crawler.article_builder import article_content, decompress_html, safe_extract, warm_up
 from crawler.pipelines.extract import worker_count
+from crawler.processes import die_with_parent
 from storage import queries
 from storage.db import session_scope
 from storage.models import ArticleUpdate
@@ -44,7 +47,8 @@ class ReextractResult:
     seconds: float
 
 
-def _init_worker(options: Mapping[str, SourceOptions]) -> None:
+def _init_worker(options: Mapping[str, SourceOptions], parent_pid: int) -> None:
+    die_with_parent(parent_pid)
     _options.clear()
     _options.update(options)
     warm_up()
@@ -80,7 +84,7 @@ def reextract_all(
     done = changed = 0
     context = multiprocessing.get_context("spawn")
     with context.Pool(
-        max(1, count), initializer=_init_worker, initargs=(dict(options or {}),)
+        max(1, count), initializer=_init_worker, initargs=(dict(options or {}), os.getpid())
     ) as pool:
         # read after the pool starts: the workers import the extraction stack meanwhile
         previous = _current_hashes(engine, source_id)

@@ -2,9 +2,17 @@
 
 Each source's start URLs may be list/column pages, RSS/Atom feeds or sitemaps. List pages give
 article links (``crawler.discovery``) and the next list page; an article URL already known to the
-database is never requested again, and pagination stops at the first page with nothing unseen.
+database is never requested again. Pagination stops at the first page with nothing unseen once
+the start URL's chain of list pages has been walked to its end by a crawl that finished
+(``SourceWalk``); until then every crawl walks the whole chain, so a killed backfill resumes.
 Article pages become ``PageItem``s for the extraction and store pipelines; documents found behind
-article links become ``AttachmentItem``s. Failures are counted per source and remembered per URL.
+article links become ``AttachmentItem``s. Failures are counted per source and remembered per URL;
+failed article URLs due for a retry are requested again at the start of each crawl, wherever
+their list pages are.
+
+Settings: ``FORUMWATCH_DATABASE_URL``, ``FORUMWATCH_STALE_RUN_HOURS``, ``FORUMWATCH_URL_RETRY_BASE``
+(first delay before a failed URL is retried) and ``FORUMWATCH_DUE_RETRIES`` (at most this many
+due failed URLs per source and crawl).
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawler import processes
 from crawler.config import SourceConfig
 from crawler.content import header_charset, is_page, looks_binary_type
 from crawler.crawl_store import CrawlStore
@@ -33,7 +42,7 @@ from crawler.items import AttachmentItem, PageItem
 from crawler.middlewares.robots import RobotsUnavailable
 from crawler.tally import CrawlTally
 from crawler.urls import canonicalize, is_attachment_url
-from storage.models import NewAttachment, UrlRecord
+from storage.models import NewAttachment, SourceWalk, UrlRecord, WalkEnd
 
 logger = logging.getLogger(__name__)
 
@@ -55,13 +64,22 @@ class SourceSpider(scrapy.Spider):
         self._lists_seen: set[str] = set()
         self._sitemaps_followed: Counter[str] = Counter()
         self._sitemap_articles: Counter[str] = Counter()
+        self._walked: set[tuple[str, str]] = set()
+        """(source id, start URL) of the chains walked to their end by an earlier crawl."""
+        self._walk_ends: dict[tuple[str, str], SourceWalk] = {}
+        """Chains this crawl walked to their end; recorded if the crawl finishes."""
+        self._item_errors = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.store = CrawlStore.open(crawler.settings["FORUMWATCH_DATABASE_URL"])
+        retry_base = crawler.settings.getfloat("FORUMWATCH_URL_RETRY_BASE", 3600)
+        spider.store = CrawlStore.open(
+            crawler.settings["FORUMWATCH_DATABASE_URL"], retry_base=timedelta(seconds=retry_base)
+        )
         spider.tally = CrawlTally(list(spider.sources))
         crawler.signals.connect(spider._on_headers, signal=signals.headers_received)
+        crawler.signals.connect(spider._on_item_error, signal=signals.item_error)
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
@@ -69,11 +87,38 @@ class SourceSpider(scrapy.Spider):
             self.tally.bind_stats(self.crawler.stats)
         self.store.sync_sources(self.sources.values())
         stale = timedelta(hours=self.crawler.settings.getfloat("FORUMWATCH_STALE_RUN_HOURS", 12))
-        self.run_ids = self.store.start_runs(self.sources, stale_after=stale)
+        self.run_ids = self.store.start_runs(
+            self.sources, stale_after=stale, process=processes.this_process()
+        )
+        self._walked = self.store.walked_chains(self.sources.values())
+        retries = self._due_retries()
         for source in self.sources.values():
             for url in source.start_urls:
-                self._lists_seen.add(canonicalize(url))
-                yield self._request(source.id, url, LIST, self.parse_start, page=1)
+                key = canonicalize(url)
+                self._lists_seen.add(key)
+                yield self._request(source.id, url, LIST, self.parse_start, page=1, walk=key)
+        for request in retries:
+            yield request
+
+    def _due_retries(self) -> list[Request]:
+        """Requests for the failed article URLs due for a retry, up to the per-source limit:
+        their list pages may lie beyond where a routine crawl stops."""
+        limit = self.crawler.settings.getint("FORUMWATCH_DUE_RETRIES", 100)
+        requests = []
+        for source in self.sources.values():
+            due = [
+                (key, url)
+                for key, url in self.store.due_retries(source.id, limit)
+                if key not in self._scheduled
+            ]
+            self._scheduled.update(key for key, _ in due)
+            if due:
+                logger.info("retrying %d failed URLs", len(due), extra={"source": source.id})
+            requests += [
+                self._request(source.id, url, ARTICLE, self.parse_article, link=key)
+                for key, url in due
+            ]
+        return requests
 
     def _request(self, source_id: str, url: str, kind: str, callback: Any, **meta: Any) -> Request:
         meta.update(fw_source=source_id, fw_kind=kind)
@@ -98,6 +143,7 @@ class SourceSpider(scrapy.Spider):
         if feed is None:
             yield from self.parse_list(response)
             return
+        self._end_walk(response, "end")
         self.tally.count(source.id, "list_pages")
         if feed.skipped:
             self.tally.count(source.id, "sitemap_entries_cut", feed.skipped)
@@ -160,15 +206,39 @@ class SourceSpider(scrapy.Spider):
         )
         unseen = yield from self._schedule_articles(source, report.articles)
         yield from self._list_attachments(source, report.attachments)
-        if not report.next_page or unseen == 0:
+        walk = response.meta.get("walk")
+        if not report.next_page:
+            self._end_walk(response, "end")
+            return
+        if unseen == 0 and (walk is None or (source.id, walk) in self._walked):
             return
         if page >= source.max_list_pages:
             logger.info("max_list_pages reached", extra={"source": source.id, "url": response.url})
+            self._end_walk(response, "limit")
             return
         key = canonicalize(report.next_page)
-        if key not in self._lists_seen:
-            self._lists_seen.add(key)
-            yield self._request(source.id, report.next_page, LIST, self.parse_list, page=page + 1)
+        if key in self._lists_seen:
+            self._end_walk(response, "cycle")
+            return
+        self._lists_seen.add(key)
+        yield self._request(
+            source.id, report.next_page, LIST, self.parse_list, page=page + 1, walk=walk
+        )
+
+    def _end_walk(self, response: Response, ended_by: WalkEnd) -> None:
+        """Note that the chain of list pages ``response`` belongs to ends here."""
+        walk = response.meta.get("walk")
+        if walk is None:
+            return
+        source = self.sources[response.meta["fw_source"]]
+        self._walk_ends[(source.id, walk)] = SourceWalk(
+            source_id=source.id,
+            start_url=walk,
+            completed_at=datetime.now(UTC),
+            ended_by=ended_by,
+            pages=int(response.meta.get("page", 1)),
+            max_list_pages=source.max_list_pages,
+        )
 
     def _tree(self, response: Response, source: SourceConfig) -> Any:
         if isinstance(response, TextResponse) and not source.encoding:
@@ -298,11 +368,27 @@ class SourceSpider(scrapy.Spider):
                         state=state,
                         http_status=status,
                         error=message[:500],
+                        url=request.meta.get("redirect_urls", [request.url])[0],
                     )
                 ]
             )
 
+    def _on_item_error(self, item: Any, response: Any, spider: Any, failure: Failure) -> None:
+        # A pipeline failed (a store batch may be lost): no walk of this crawl counts as done.
+        self._item_errors += 1
+
     def closed(self, reason: str) -> None:
+        # Walks count only when the crawl finished: every article their pages listed was
+        # stored or remembered as failed. A walk cut short by a kill is walked again.
+        if reason == "finished" and not self._item_errors:
+            try:
+                self.store.record_walks(list(self._walk_ends.values()))
+            except Exception:  # the runs below must still be closed; the walk is redone
+                logger.exception("walks not recorded")
+        elif self._walk_ends:
+            logger.warning(
+                "walks not recorded: crawl %s, %d item errors", reason, self._item_errors
+            )
         for source_id, run_id in self.run_ids.items():
             tally = self.tally.sources[source_id]
             status = tally.status() if reason == "finished" else "interrupted"

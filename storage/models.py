@@ -37,6 +37,9 @@ RUN_STATUSES: Final = frozenset(get_args(RunStatus))
 RUN_COUNTERS: Final = ("list_pages", "new_articles", "known_articles", "failed", "attachments")
 MAX_RUN_ERRORS: Final = 50
 
+WalkEnd = Literal["end", "limit", "cycle"]
+WALK_ENDS: Final = frozenset(get_args(WalkEnd))
+
 
 def utcnow() -> datetime:
     """The current time, aware, in UTC."""
@@ -66,12 +69,41 @@ class CrawlRun(SQLModel, table=True):
     started_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
     status: str = "running"
+    host: str | None = None
+    """The host name of the machine whose process runs the crawl."""
+    pid: int | None = None
+    """The crawl process's id on ``host``: a run whose process is gone was interrupted."""
+    process_start: str | None = None
+    """What tells that process from a later one given the same pid (boot id and start time)."""
     list_pages: int = 0
     new_articles: int = 0
     known_articles: int = 0
     failed: int = 0
     attachments: int = 0
     errors: list[dict[str, str]] = Field(default_factory=list, sa_type=JSON)
+
+
+class SourceWalk(SQLModel, table=True):
+    """A list chain walked to its end once: a source's start URL and the pages its next-page
+    links lead to, up to the last page, ``max_list_pages`` or a page seen before.
+
+    Until its chain has a row, every crawl walks it to the end whatever pages it has seen before,
+    so a backfill killed half-way resumes; afterwards a crawl stops at the first list page with
+    nothing unseen. A chain stopped by ``max_list_pages`` is walked again once the limit rises.
+    """
+
+    __tablename__ = "source_walks"
+
+    source_id: str = Field(foreign_key="sources.id", primary_key=True)
+    start_url: str = Field(primary_key=True)
+    """The canonical start URL."""
+    completed_at: datetime
+    ended_by: str
+    """What ended the walk (``WalkEnd``): no next page, the page limit, or a page seen before."""
+    pages: int
+    """List pages the walk read."""
+    max_list_pages: int
+    """The source's page limit when it was walked."""
 
 
 class ArticleContent(SQLModel):
@@ -245,6 +277,9 @@ class CrawledUrl(SQLModel, table=True):
     first_seen_at: datetime = Field(default_factory=utcnow)
     last_seen_at: datetime = Field(default_factory=utcnow)
     retry_after: datetime | None = None
+    url: str | None = None
+    """The URL as linked, kept for failures so a later crawl can retry it (the canonical URL
+    may have lost a folded host prefix)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,6 +292,8 @@ class UrlRecord:
     """One of ``URL_STATES`` (see ``UrlState``); checked by ``record_urls``."""
     http_status: int | None = None
     error: str | None = None
+    url: str | None = None
+    """The URL as requested, when it differs from the canonical one (kept for retries)."""
 
 
 @dataclass(slots=True)

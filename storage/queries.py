@@ -29,6 +29,7 @@ from storage.models import (
     RUN_COUNTERS,
     RUN_STATUSES,
     URL_STATES,
+    WALK_ENDS,
     Article,
     ArticleBase,
     ArticleContent,
@@ -42,6 +43,7 @@ from storage.models import (
     NewAttachment,
     Source,
     SourceOverview,
+    SourceWalk,
     UrlRecord,
     utcnow,
 )
@@ -112,10 +114,18 @@ def sync_sources(*, session: Session, sources: Iterable[SourceConfig]) -> None:
 
 
 def abandon_stale_runs(
-    *, session: Session, source_ids: Sequence[str], started_before: datetime
+    *,
+    session: Session,
+    source_ids: Sequence[str],
+    started_before: datetime,
+    except_host: str | None = None,
 ) -> int:
     """Mark runs still 'running' that began before ``started_before`` as 'interrupted' (their
-    process was killed and never finished them); returns how many."""
+    process was killed and never finished them); returns how many.
+
+    Runs that record a process on ``except_host`` are left alone: on that host whether the
+    process still runs is known (``running_runs``), so a long crawl is not cut short.
+    """
     runs = _table(CrawlRun)
     statement = (
         update(runs)
@@ -124,12 +134,56 @@ def abandon_stale_runs(
         .where(runs.c.source_id.in_(list(source_ids)))
         .values(status="interrupted", finished_at=utcnow())
     )
+    if except_host is not None:
+        statement = statement.where(
+            or_(runs.c.host.is_(None), runs.c.host != except_host, runs.c.pid.is_(None))
+        )
     return int(session.connection().execute(statement).rowcount or 0)
 
 
-def start_run(*, session: Session, source_id: str) -> int:
-    """Open a crawl run for ``source_id`` in state 'running'; returns its id."""
-    run = CrawlRun(source_id=source_id, started_at=utcnow(), status="running")
+def running_runs(*, session: Session, host: str) -> list[tuple[int, int, str | None]]:
+    """(run id, pid, process start) of every run, of any source, still 'running' on ``host``."""
+    runs = _table(CrawlRun)
+    statement = sa_select(runs.c.id, runs.c.pid, runs.c.process_start).where(
+        runs.c.status == "running", runs.c.host == host, runs.c.pid.is_not(None)
+    )
+    return [(row[0], row[1], row[2]) for row in session.connection().execute(statement)]
+
+
+def interrupt_runs(*, session: Session, run_ids: Sequence[int]) -> int:
+    """Mark these runs 'interrupted' if they are still 'running'; returns how many."""
+    runs = _table(CrawlRun)
+    changed = 0
+    for chunk in _chunks(list(run_ids)):
+        statement = (
+            update(runs)
+            .where(runs.c.id.in_(list(chunk)), runs.c.status == "running")
+            .values(status="interrupted", finished_at=utcnow())
+        )
+        changed += int(session.connection().execute(statement).rowcount or 0)
+    return changed
+
+
+def start_run(
+    *,
+    session: Session,
+    source_id: str,
+    host: str | None = None,
+    pid: int | None = None,
+    process_start: str | None = None,
+) -> int:
+    """Open a crawl run for ``source_id`` in state 'running'; returns its id.
+
+    ``host``, ``pid`` and ``process_start`` name the crawl process (see ``running_runs``).
+    """
+    run = CrawlRun(
+        source_id=source_id,
+        started_at=utcnow(),
+        status="running",
+        host=host,
+        pid=pid,
+        process_start=process_start,
+    )
     session.add(run)
     session.flush()
     assert run.id is not None
@@ -167,6 +221,45 @@ def finish_run(
     session.flush()
 
 
+# -- list walks ------------------------------------------------------------------------------
+
+
+def completed_walks(*, session: Session, source_ids: Sequence[str]) -> list[SourceWalk]:
+    """The list chains of these sources that a crawl has walked to their end."""
+    statement = select(SourceWalk).where(col(SourceWalk.source_id).in_(list(source_ids)))
+    return list(session.exec(statement).all())
+
+
+def record_walks(*, session: Session, walks: Sequence[SourceWalk]) -> None:
+    """Remember list chains walked to their end (a later walk replaces an earlier one)."""
+    unknown = {walk.ended_by for walk in walks} - WALK_ENDS
+    if unknown:
+        raise ValueError(f"unknown walk end(s) {sorted(unknown)}; expected {sorted(WALK_ENDS)}")
+    if not walks:
+        return
+    statement = _insert(session, SourceWalk)
+    excluded = statement.excluded
+    statement = statement.on_conflict_do_update(
+        index_elements=["source_id", "start_url"],
+        set_={
+            name: getattr(excluded, name)
+            for name in ("completed_at", "ended_by", "pages", "max_list_pages")
+        },
+    )
+    rows = {(walk.source_id, walk.start_url): walk.model_dump() for walk in walks}
+    session.connection().execute(statement, list(rows.values()))
+
+
+def forget_walks(*, session: Session, source_id: str, keep: Sequence[str]) -> int:
+    """Forget the walks of a source's start URLs other than ``keep`` (no longer configured: one
+    added back later is walked again); returns how many."""
+    table = _table(SourceWalk)
+    statement = table.delete().where(table.c.source_id == source_id)
+    if keep:
+        statement = statement.where(table.c.start_url.not_in(list(keep)))
+    return int(session.connection().execute(statement).rowcount or 0)
+
+
 # -- crawled URLs ----------------------------------------------------------------------------
 
 
@@ -191,8 +284,15 @@ def _due(state: str, retry_after: datetime | None, now: datetime) -> bool:
     return state == "error" and (retry_after is None or retry_after <= now)
 
 
-def record_urls(*, session: Session, records: Sequence[UrlRecord], now: datetime) -> None:
-    """Remember what happened to URLs; failures back off 1 h, 2 h, 4 h... up to 7 days.
+def record_urls(
+    *,
+    session: Session,
+    records: Sequence[UrlRecord],
+    now: datetime,
+    retry_base: timedelta = RETRY_BASE,
+) -> None:
+    """Remember what happened to URLs; failures back off 1 h, 2 h, 4 h... up to 7 days (the first
+    delay is ``retry_base``).
 
     A URL already stored as an article or attachment keeps that state.
     """
@@ -209,22 +309,35 @@ def record_urls(*, session: Session, records: Sequence[UrlRecord], now: datetime
             now,
             http_status=record.http_status,
             error=record.error,
-            retry_after=_retry_after(now, attempts.get(record.canonical_url, 0) + 1)
+            retry_after=now + retry_delay(attempts.get(record.canonical_url, 0) + 1, retry_base)
             if record.state == "error"
             else None,
+            linked_url=record.url,
         )
         for record in latest
     ]
     _upsert_urls(session, rows)
 
 
-def retry_delay(attempts: int) -> timedelta:
+def retry_delay(attempts: int, base: timedelta = RETRY_BASE) -> timedelta:
     """How long to wait before retrying a URL that has failed ``attempts`` times."""
-    return min(RETRY_BASE * 2 ** min(max(attempts - 1, 0), 16), RETRY_CAP)
+    return min(base * 2 ** min(max(attempts - 1, 0), 16), RETRY_CAP)
 
 
-def _retry_after(now: datetime, attempts: int) -> datetime:
-    return now + retry_delay(attempts)
+def due_urls(
+    *, session: Session, source_id: str, now: datetime, limit: int
+) -> list[tuple[str, str]]:
+    """(canonical URL, URL to request) of at most ``limit`` failed URLs of a source whose retry
+    time has come, longest due first: a crawl retries them wherever their list pages are."""
+    table = _table(CrawledUrl)
+    statement = (
+        sa_select(table.c.canonical_url, table.c.url)
+        .where(table.c.source_id == source_id, table.c.state == "error")
+        .where(or_(table.c.retry_after.is_(None), table.c.retry_after <= now))
+        .order_by(table.c.retry_after.nulls_first(), table.c.canonical_url)
+        .limit(limit)
+    )
+    return [(row[0], row[1] or row[0]) for row in session.connection().execute(statement)]
 
 
 def _attempts(session: Session, urls: Sequence[str]) -> dict[str, int]:
@@ -246,6 +359,7 @@ def _url_row(
     http_status: int | None = None,
     error: str | None = None,
     retry_after: datetime | None = None,
+    linked_url: str | None = None,
 ) -> dict[str, Any]:
     return {
         "canonical_url": url,
@@ -257,6 +371,7 @@ def _url_row(
         "first_seen_at": now,
         "last_seen_at": now,
         "retry_after": retry_after,
+        "url": linked_url,
     }
 
 
@@ -276,6 +391,7 @@ def _upsert_urls(session: Session, rows: Sequence[dict[str, Any]]) -> None:
             "last_error": excluded.last_error,
             "last_seen_at": excluded.last_seen_at,
             "retry_after": excluded.retry_after,
+            "url": func.coalesce(excluded.url, table.c.url),
         },
         where=or_(~_is_stored(table.c.state), _is_stored(excluded.state)),
     )

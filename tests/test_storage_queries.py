@@ -23,6 +23,7 @@ from storage.models import (
     NewArticle,
     NewAttachment,
     Source,
+    SourceWalk,
     UrlRecord,
 )
 from tests.fixtures_db import sqlite_url
@@ -253,6 +254,64 @@ def test_record_urls_backs_off_exponentially_up_to_a_week(session: Session) -> N
     assert delays[:4] == [timedelta(hours=h) for h in (1, 2, 4, 8)]
     assert delays[-1] == timedelta(days=7)
     assert state is not None and state.attempts == 10 and state.last_error == "timeout"
+
+
+@pytest.mark.usefixtures("sources")
+def test_due_urls_lists_a_sources_failures_once_due_with_their_linked_url(
+    session: Session,
+) -> None:
+    def failed(
+        url: str, *, base: timedelta, source_id: str = "gov-a", linked: str | None = None
+    ) -> None:
+        record = UrlRecord(canonical_url=url, source_id=source_id, state="error", url=linked)
+        queries.record_urls(session=session, records=[record], now=T0, retry_base=base)
+
+    five = timedelta(minutes=5)
+    failed("u:1", base=five, linked="u:1?from=list")
+    failed("u:1", base=five)  # second failure: due after 10 min; the linked URL is kept
+    failed("u:2", base=timedelta(0))
+    failed("u:b", base=timedelta(0), source_id="gov-b")
+    stored = new_article(3)
+    queries.store_articles(session=session, articles=[stored])
+    failed(stored.canonical_url, base=timedelta(0))  # a stored page is never due
+
+    def due(at: datetime, limit: int = 10) -> list[tuple[str, str]]:
+        return queries.due_urls(session=session, source_id="gov-a", now=at, limit=limit)
+
+    assert due(T0 + timedelta(minutes=9)) == [("u:2", "u:2")]
+    later = T0 + timedelta(minutes=10)
+    assert due(later) == [("u:2", "u:2"), ("u:1", "u:1?from=list")]
+    assert due(later, limit=1) == [("u:2", "u:2")]
+
+
+@pytest.mark.usefixtures("sources")
+def test_walks_are_recorded_replaced_and_forgotten(session: Session) -> None:
+    def walk(source_id: str, url: str, ended_by: str = "end", pages: int = 3) -> SourceWalk:
+        return SourceWalk(
+            source_id=source_id,
+            start_url=url,
+            completed_at=T0,
+            ended_by=ended_by,
+            pages=pages,
+            max_list_pages=20,
+        )
+
+    queries.record_walks(session=session, walks=[walk("gov-a", "u:a1"), walk("gov-b", "u:b1")])
+    queries.record_walks(session=session, walks=[walk("gov-a", "u:a1", "limit", 20)])
+    queries.record_walks(session=session, walks=[walk("gov-a", "u:a2")])
+    with pytest.raises(ValueError, match="unknown walk end"):
+        queries.record_walks(session=session, walks=[walk("gov-a", "u:a3", "killed")])
+    found = queries.completed_walks(session=session, source_ids=["gov-a"])
+    assert sorted((w.start_url, w.ended_by, w.pages) for w in found) == [
+        ("u:a1", "limit", 20),
+        ("u:a2", "end", 3),
+    ]
+    assert queries.forget_walks(session=session, source_id="gov-a", keep=["u:a2"]) == 1
+    remaining = queries.completed_walks(session=session, source_ids=["gov-a", "gov-b"])
+    assert sorted((w.source_id, w.start_url) for w in remaining) == [
+        ("gov-a", "u:a2"),
+        ("gov-b", "u:b1"),
+    ]
 
 
 @pytest.mark.usefixtures("sources")

@@ -2,7 +2,8 @@
 
 Scrapy runs callbacks and pipelines on one thread; extraction (trafilatura + our passes) costs
 far more than crawling, so it runs in a process pool and the reactor only awaits the result.
-Reads ``FORUMWATCH_EXTRACT_WORKERS`` (None: one per core; 0: extract in Scrapy's process).
+The workers die with the crawl process, even when it is killed (``crawler.processes``); with them
+gone, multiprocessing's resource tracker sees its pipe close and exits too. Reads ``FORUMWATCH_EXTRACT_WORKERS`` (None: one per core; 0: extract in Scrapy's process).
 """
 
 from __future__ import annotations
@@ -23,8 +24,12 @@ from crawler.items import PageItem
 logger = logging.getLogger(__name__)
 
 
-def _warm_up() -> None:
-    """Import and load the heavy parts once per worker, before the first page arrives."""
+def _start_worker(parent_pid: int) -> None:
+    """Tie the worker's life to the crawl process, then import and load the heavy parts once,
+    before the first page arrives."""
+    from crawler.processes import die_with_parent
+
+    die_with_parent(parent_pid)
     from crawler.article_builder import warm_up
 
     warm_up()
@@ -50,8 +55,15 @@ class ExtractPipeline:
 
     def _new_pool(self) -> ProcessPoolExecutor:
         # spawn, not fork: forking a process that runs a Twisted/asyncio reactor is unsafe.
+        # Created (and its workers started) from the reactor's thread, the main one, which
+        # lives as long as the process: the workers' parent-death signal fires only with it.
         context = multiprocessing.get_context("spawn")
-        return ProcessPoolExecutor(self.workers, mp_context=context, initializer=_warm_up)
+        return ProcessPoolExecutor(
+            self.workers,
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(os.getpid(),),
+        )
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, PageItem):
