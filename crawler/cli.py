@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from crawler import views
 from crawler.config import Config, ConfigError, load_config
@@ -263,6 +264,8 @@ def extract(
     ] = False,
 ) -> None:
     """Show what forumwatch extracts from pages, without storing anything."""
+    from crawler.article_builder import safe_extract
+    from crawler.content import is_page
     from crawler.fetch_one import read_input
     from crawler.records import extracted_record
 
@@ -272,20 +275,27 @@ def extract(
             body, url, charset = read_input(item)
         except OSError as exc:
             failures += 1
-            err_console.print(f"[red]error:[/red] {item}: {exc}")
-            if as_json:
-                print(json.dumps({"input": item, "error": str(exc)}, ensure_ascii=False))
+            _input_error(item, str(exc), as_json=as_json)
             continue
-        from crawler.article_builder import safe_extract
-
-        article = safe_extract(body, url, charset, encoding)
+        article = safe_extract(body, url, charset, encoding) if is_page(None, body) else None
+        if article is None or article.not_page:
+            failures += 1
+            _input_error(item, "not an HTML page (binary content)", as_json=as_json)
+            continue
         record = extracted_record(item, article, keep_traditional=keep_traditional)
         if as_json:
-            print(json.dumps(record, ensure_ascii=False))
+            print(views.json_line(record))
         else:
             views.print_extracted(console, record)
     if failures == len(inputs):
         raise typer.Exit(1)
+
+
+def _input_error(item: str, message: str, *, as_json: bool) -> None:
+    """One ``extract`` input that gave nothing: an ``error:`` line (and a JSON record)."""
+    err_console.print(Text.assemble(("error:", "red"), f" {views.clean(item)}: {message}"))
+    if as_json:
+        print(views.json_line({"input": item, "error": message}))
 
 
 @app.command()
