@@ -118,11 +118,11 @@ def is_page(content_type: str | bytes | None, body: bytes) -> bool:
 
 
 def is_document(content_type: str | bytes | None, body: bytes) -> bool:
-    """True for a file a site links to (PDF, Office, image, archive...): by its header or its
-    signature. Garbage served as a page is not one."""
-    if looks_binary_type(content_type):
+    """True for a file a site links to (PDF, Office, image, archive, plain text...): by its
+    header or its signature. Garbage served as a page is not one."""
+    if looks_binary_type(content_type) or _has_document_magic(body, body[:1024].lstrip()):
         return True
-    return _has_document_magic(body, body[:1024].lstrip())
+    return main_type(content_type) == "text/plain" and looks_like_text(body, content_type)
 
 
 def looks_like_text(body: bytes, content_type: str | bytes | None = None) -> bool:

@@ -30,7 +30,7 @@ _BRACE = re.compile(r"[{}]")
 _IMPORTANT = re.compile(r"\s*!\s*important\s*$")
 _COMPOUND = re.compile(r"^(?P<tag>\*|[a-z][a-z0-9-]*)?(?P<rest>(?:[.#][\w-]+)*)$", re.IGNORECASE)
 _SIMPLE = re.compile(r"[.#][\w-]+")
-_SCREEN_MEDIA = re.compile(r"^@media\s+(?:only\s+)?(?:screen|all)(?:\s*,\s*(?:screen|all))*$")
+_SCREEN_MEDIA = re.compile(r"^(?:only\s+)?(?:screen|all)(?:\s*,\s*(?:screen|all))*$")
 _FONT_SIZE = re.compile(r"^(?:[\d.]+[a-z%]*|xx-small|x-small|small|medium|large|x-large|xx-large)$")
 
 Declarations = dict[str, tuple[str, bool]]
@@ -192,7 +192,8 @@ def _blocks(css: str) -> Iterator[tuple[str, str]]:
             if not all(kind == "media" for kind, _, _ in stack):
                 kind = "skip"  # inside a rule (nesting) or a skipped at-rule
             elif prelude.startswith("@"):
-                kind = "media" if _SCREEN_MEDIA.match(prelude.lower()) else "skip"
+                is_media = prelude.lower().startswith("@media")
+                kind = "media" if is_media and for_screens(prelude[6:]) else "skip"
             else:
                 kind = "rule"
             stack.append((kind, prelude, match.end()))
@@ -201,6 +202,12 @@ def _blocks(css: str) -> Iterator[tuple[str, str]]:
             if kind == "rule":
                 yield prelude, css[body_start : match.start()]
         start = match.end()
+
+
+def for_screens(media: str | None) -> bool:
+    """A media query (``media`` attribute or ``@media`` prelude) that holds on every screen:
+    none, ``screen`` or ``all`` (not print, not a width or orientation condition)."""
+    return not media or not media.strip() or bool(_SCREEN_MEDIA.match(media.strip().lower()))
 
 
 def parse_selector(text: str) -> Selector | None:

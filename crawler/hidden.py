@@ -27,7 +27,14 @@ from functools import lru_cache
 from lxml.html import HtmlElement
 
 from crawler import xpaths
-from crawler.css import Declarations, Rule, StyleSheet, parse_declarations, parse_stylesheet
+from crawler.css import (
+    Declarations,
+    Rule,
+    StyleSheet,
+    for_screens,
+    parse_declarations,
+    parse_stylesheet,
+)
 
 FAR_OFF_PX = 500.0  # an offset this far left or up puts an element off any screen
 _FAR_OFF_RELATIVE = 100.0  # ... in %, vw or vh
@@ -75,8 +82,9 @@ class PageStyles:
 
 
 def read_styles(tree: HtmlElement) -> PageStyles:
-    """The rules of the page's screen ``<style>`` blocks."""
-    return _parsed("".join(str(text) for text in xpaths.STYLE_SHEETS(tree)))
+    """The rules of the page's ``<style>`` blocks that hold on every screen."""
+    sheets = [el.text or "" for el in xpaths.STYLE_SHEETS(tree) if for_screens(el.get("media"))]
+    return _parsed("\n".join(sheets))
 
 
 @lru_cache(maxsize=32)

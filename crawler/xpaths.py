@@ -141,10 +141,8 @@ HEADINGS = XPath(
 )
 # Elements that may be hidden by their own attributes (``crawler.hidden`` reads the styles).
 STYLED_OR_HIDDEN = XPath("//*[@style or @hidden]")
-# Style sheets of the page itself (a print or handheld sheet hides nothing on screen).
-STYLE_SHEETS = XPath(
-    "//style[not(@media) or contains(@media, 'screen') or contains(@media, 'all')]/text()"
-)
+# Style sheets of the page itself (``crawler.hidden`` keeps those for every screen).
+STYLE_SHEETS = XPath("//style")
 # Elements a style rule's rightmost compound may match, by class, id or tag.
 BY_CLASS = XPath(
     "//*[contains(concat(' ', normalize-space(@class), ' '), concat(' ', $name, ' '))]"

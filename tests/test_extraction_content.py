@@ -110,6 +110,8 @@ def test_content_type_decides_for_documents() -> None:
     assert is_page("application/octet-stream", page())  # a page mislabelled, markup shows
     assert not is_page("application/octet-stream", noise(5000))
     assert not is_page("text/plain", b"just some words")
+    assert is_document("text/plain", b"just some words")  # a text file, not garbage
+    assert not is_document("text/plain", noise(5000))
     assert is_page("text/plain", page())
 
 

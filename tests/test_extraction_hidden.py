@@ -141,6 +141,20 @@ def test_visible_elements_are_not_hidden(style: str, body: str) -> None:
     assert hidden_ids(body, style) == []
 
 
+def test_style_elements_for_print_or_small_screens_are_skipped() -> None:
+    body = '<div id="h" class="x">x</div>'
+    for media in ("print", "screen and (max-width: 600px)"):
+        root = document_fromstring(
+            f'<html><head><style media="{media}">.x{{display:none}}</style></head>'
+            f"<body>{body}</body></html>"
+        )
+        assert find_hidden(root, read_styles(root)) == []
+    root = document_fromstring(
+        f'<html><head><style media="Screen">.x{{display:none}}</style></head><body>{body}</body>'
+    )
+    assert [h.element.get("id") for h in find_hidden(root, read_styles(root))] == ["h"]
+
+
 def test_important_rule_beats_the_style_attribute() -> None:
     assert hidden_ids(
         '<div id="h" class="x" style="display:block">x</div>', ".x{display:none!important}"
