@@ -293,7 +293,7 @@ def extract(
 
 def _input_error(item: str, message: str, *, as_json: bool) -> None:
     """One ``extract`` input that gave nothing: an ``error:`` line (and a JSON record)."""
-    err_console.print(Text.assemble(("error:", "red"), f" {views.clean(item)}: {message}"))
+    err_console.print(Text.assemble(("error:", "red"), views.clean(f" {item}: {message}")))
     if as_json:
         print(views.json_line({"input": item, "error": message}))
 
