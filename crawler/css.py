@@ -110,6 +110,10 @@ class StyleSheet:
         self.rules.append(rule)
         self._index.setdefault(rule.selector.key, []).append(rule)
 
+    def groups(self) -> Iterator[tuple[tuple[str, str], list[Rule]]]:
+        """The rules by the key of their rightmost compound (see ``Selector.key``)."""
+        yield from self._index.items()
+
     def matching(self, element: HtmlElement) -> Iterator[Rule]:
         """The rules whose selector matches ``element``."""
         keys: list[tuple[str, str]] = [("any", "")]

@@ -29,7 +29,6 @@ from lxml.html import HtmlElement
 from crawler import xpaths
 from crawler.css import (
     Declarations,
-    Rule,
     StyleSheet,
     for_screens,
     parse_declarations,
@@ -109,7 +108,7 @@ def find_hidden(tree: HtmlElement, styles: PageStyles | None = None) -> list[Hid
     styles = styles or read_styles(tree)
     reasons: dict[HtmlElement, str] = {}
     for element in _candidates(tree, styles.hiding):
-        if element.tag in _NEVER_DROPPED or element in reasons:
+        if element.tag in _NEVER_DROPPED:
             continue
         reason = hiding_reason(element, styles.sheet)
         if reason is not None:
@@ -126,17 +125,14 @@ def _candidates(tree: HtmlElement, hiding: StyleSheet) -> list[HtmlElement]:
     """Elements with a style or ``hidden`` attribute, and those a hiding rule matches (looked up
     by the rule's rightmost class, id or tag, then matched in full)."""
     found: list[HtmlElement] = list(xpaths.STYLED_OR_HIDDEN(tree))
-    by_key: dict[tuple[str, str], list[Rule]] = {}
-    for rule in hiding.rules:
-        by_key.setdefault(rule.selector.key, []).append(rule)
-    for (kind, name), rules in by_key.items():
+    for (kind, name), rules in hiding.groups():
         elements = tree.iter() if kind == "any" else _LOOKUPS[kind](tree, name=name)
         found.extend(
             element
             for element in elements
             if isinstance(element.tag, str) and any(r.selector.matches(element) for r in rules)
         )
-    return found
+    return list(dict.fromkeys(found))
 
 
 def hiding_reason(element: HtmlElement, sheet: StyleSheet) -> str | None:
