@@ -54,6 +54,10 @@ def analyze(
     origin = normalize_field(extracted.origin, keep_traditional=keep_traditional)
     site_name = normalize_field(extracted.site_name, keep_traditional=keep_traditional)
     spam = find_spam(f"{clean_title or ''}\n{normalized.text}")
+    if extracted.hidden_text:
+        # Hidden blocks are not stored, but spam hidden in a page is the mark of a hacked site.
+        hidden = normalize_text(extracted.hidden_text, keep_traditional=keep_traditional)
+        spam.extend(find_spam(hidden.text))
     flags = quality_flags(
         QualityInput(
             title=clean_title,

@@ -13,9 +13,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crawler.analysis import analyze
+from crawler.content import NOT_A_PAGE
 from crawler.dedup import signature
 from crawler.extraction import ExtractedArticle, extract_article
-from crawler.items import ArticleItem, PageItem
+from crawler.items import ArticleItem, NotPageItem, PageItem
 from crawler.urls import canonicalize, is_attachment_url
 from storage.models import NewArticle, NewAttachment
 
@@ -111,9 +112,12 @@ def article_content(
     }
 
 
-def build_article(page: PageItem) -> ArticleItem:
-    """Extract a fetched page into an ArticleItem ready for the store pipeline."""
+def build_article(page: PageItem) -> ArticleItem | NotPageItem:
+    """Extract a fetched page into an ArticleItem ready for the store pipeline; bytes that
+    decode to garbage give a NotPageItem instead (nothing is stored)."""
     extracted = safe_extract(page.body, page.url, page.header_charset, page.encoding_override)
+    if extracted.not_page:
+        return NotPageItem(page.source_id, page.url, page.request_url, NOT_A_PAGE)
     key = canonicalize(page.url, page.fold_hosts)
     content = article_content(
         extracted,

@@ -23,6 +23,9 @@ PATTERNS_FILE = Path(__file__).parent / "data" / "boilerplate.yaml"
 
 _WORD = re.compile(r"\w")
 _SPACES = re.compile(r"\s+")
+# C0 controls and DEL (ESC, BEL... from character references such as ``&#27;``). C1 controls stay
+# until the analysis stage: they are part of Latin-1 mojibake that the repair reads back.
+_C0 = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
 _REPLACEMENT = "\ufffd"
 _COLON = r"\s*[:：]"
 _HEAD_LINES = 3  # lines at the start of a text where weak meta lines and bare dates are dropped
@@ -142,10 +145,11 @@ def label_view(line: str) -> str:
 
 
 def normalize_line(line: str) -> str:
-    """Collapse whitespace runs (ideographic and no-break spaces too), drop U+FFFD, strip."""
+    """Collapse whitespace runs (ideographic and no-break spaces too), drop U+FFFD and C0
+    control characters, strip."""
     if _REPLACEMENT in line:
         line = line.replace(_REPLACEMENT, "")
-    return _SPACES.sub(" ", line).strip()
+    return _SPACES.sub(" ", _C0.sub("", line)).strip()
 
 
 def is_meta_line(line: str, position: int = _HEAD_LINES) -> bool:

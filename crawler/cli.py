@@ -18,7 +18,6 @@ Every command that wrote to a SQLite database checkpoints its write-ahead log on
 
 from __future__ import annotations
 
-import json
 import signal
 import sys
 from datetime import date
@@ -26,7 +25,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 
 from crawler import views
 from crawler.config import Config, ConfigError, load_config
@@ -62,7 +61,11 @@ state = _State()
 def _fail(message: str, code: int = EXIT_ERROR) -> typer.Exit:
     """Print ``error: ...`` (one line per line of ``message``, never wrapped) and exit ``code``."""
     for line in message.splitlines() or [""]:
-        err_console.print(f"[red]error:[/red] {escape(line)}", highlight=False, soft_wrap=True)
+        err_console.print(
+            Text.assemble(("error:", "red"), " ", views.clean(line)),
+            highlight=False,
+            soft_wrap=True,
+        )
     return typer.Exit(code)
 
 
@@ -267,7 +270,7 @@ def stories(
         found = story_views(session=session, since=since_date, limit=limit, min_sources=min_sources)
         if as_json:
             for view in found:
-                print(json.dumps(story_record(view), ensure_ascii=False))
+                print(views.json_line(story_record(view)))
         else:
             views.print_story_table(console, found)
 
@@ -342,6 +345,8 @@ def extract(
     ] = False,
 ) -> None:
     """Show what forumwatch extracts from pages, without storing anything."""
+    from crawler.article_builder import safe_extract
+    from crawler.content import is_page
     from crawler.fetch_one import read_input
     from crawler.records import extracted_record
 
@@ -351,20 +356,27 @@ def extract(
             body, url, charset = read_input(item)
         except OSError as exc:
             failures += 1
-            err_console.print(f"[red]error:[/red] {item}: {exc}")
-            if as_json:
-                print(json.dumps({"input": item, "error": str(exc)}, ensure_ascii=False))
+            _input_error(item, str(exc), as_json=as_json)
             continue
-        from crawler.article_builder import safe_extract
-
-        article = safe_extract(body, url, charset, encoding)
+        article = safe_extract(body, url, charset, encoding) if is_page(None, body) else None
+        if article is None or article.not_page:
+            failures += 1
+            _input_error(item, "not an HTML page (binary content)", as_json=as_json)
+            continue
         record = extracted_record(item, article, keep_traditional=keep_traditional)
         if as_json:
-            print(json.dumps(record, ensure_ascii=False))
+            print(views.json_line(record))
         else:
             views.print_extracted(console, record)
     if failures == len(inputs):
         raise typer.Exit(1)
+
+
+def _input_error(item: str, message: str, *, as_json: bool) -> None:
+    """One ``extract`` input that gave nothing: an ``error:`` line (and a JSON record)."""
+    err_console.print(Text.assemble(("error:", "red"), views.clean(f" {item}: {message}")))
+    if as_json:
+        print(views.json_line({"input": item, "error": message}))
 
 
 @app.command()

@@ -25,6 +25,8 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 from lxml import etree
 from lxml.html import HtmlElement
 
+from crawler.metadata import visible_text
+from crawler.normalize import plain_line
 from crawler.urls import canonicalize, is_attachment_url, same_site
 
 _CHROME_TAGS = frozenset({"nav", "header", "footer", "aside"})
@@ -122,8 +124,9 @@ def _content_links(root: HtmlElement, page_url: str) -> Iterator[_Link]:
             continue
         if _in_chrome(anchor):
             continue
-        text = " ".join((anchor.text_content() or "").split())
-        title = (anchor.get("title") or "").strip()
+        # Plain text: these become attachment titles, and a title attribute may hold markup.
+        text = plain_line(visible_text(anchor))
+        title = plain_line(anchor.get("title"))
         yield _Link(url=url, text=title if len(title) > len(text) else text, element=anchor)
 
 

@@ -90,6 +90,12 @@ def decode_html(
     return text, "utf-8"
 
 
+def declared_codecs(body: bytes, header_charset: str | None) -> list[str]:
+    """Charsets the HTTP header and the page claim (normalized, in order of trust), without the
+    Latin defaults that servers send for anything."""
+    return [codec for codec in _declared_codecs(body, header_charset) if codec not in _WEAK_CODECS]
+
+
 def _declared_codecs(body: bytes, header_charset: str | None) -> list[str]:
     """Charsets the HTTP header and the page itself claim, normalized, in order of trust."""
     labels: list[str | None] = [header_charset]

@@ -24,7 +24,7 @@ import re
 from collections.abc import Sequence
 from configparser import ConfigParser
 from copy import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -37,6 +37,7 @@ from crawler import xpaths
 from crawler.boilerplate import Patterns, clean_lines, get_patterns, normalize_line
 from crawler.dates import find_publication_date
 from crawler.encoding import decode_html
+from crawler.hidden import find_hidden, read_styles
 from crawler.language import detect_language
 from crawler.metadata import (
     find_attachments,
@@ -47,7 +48,9 @@ from crawler.metadata import (
     heading_texts,
     page_title,
     read_meta,
+    visible_text,
 )
+from crawler.spam import find_spam
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +76,12 @@ _PARAGRAPH_CHARS = 60  # ... above any line this long (body has begun)
 _MAX_SCRIPT = 20_000  # inline scripts longer than this (libraries) are not searched for dates
 _HEAD_WINDOW = 8  # lines after the title searched for the meta line
 _BEFORE_TITLE = 3
+_MAX_HIDDEN_TEXT = 20_000  # chars of hidden text kept for the spam check
+_REVEALED_SHARE = 0.6  # a hidden block with this share of the page's letters is its content ...
+_REVEALED_MIN_LETTERS = 200  # ... when it holds this many (shown by a script: kept)
+_GARBAGE_SAMPLE = 8192  # decoded characters examined for binary content
+_GARBAGE_SHARE = 0.1  # random bytes: ~20 % replacement and control characters; pages: ~0
+_GARBAGE_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f]")
 _HTML_START = re.compile(r"<!doctype|<html[\s>]", re.IGNORECASE)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -110,6 +119,8 @@ class ExtractedArticle:
     encoding: str  # codec actually used to decode
     attachments: tuple[tuple[str, str], ...]  # (absolute URL, link text)
     replacement_chars: int = 0  # U+FFFD in the article's text before cleanup dropped them
+    hidden_text: str = ""  # text of the hidden blocks removed (for the spam check; not stored)
+    not_page: bool = False  # the bytes decoded to garbage (binary content): nothing extracted
 
 
 def extract_article(
@@ -125,7 +136,18 @@ def extract_article(
     except Exception:  # never raise: a codec lookup or a bytes-like oddity
         logger.warning("page could not be decoded", extra={"url": url}, exc_info=True)
         return _empty("utf-8")
+    if is_garbage(html):
+        logger.warning("not a page (binary content)", extra={"url": url})
+        return replace(_empty(codec), not_page=True)
     return _safe_extract(html, url, codec)
+
+
+def is_garbage(text: str) -> bool:
+    """Decoded text whose start is largely replacement and control characters: binary content
+    that reached extraction (``crawler.content`` should have refused it already)."""
+    sample = text[:_GARBAGE_SAMPLE]
+    bad = sample.count("\ufffd") + len(_GARBAGE_CONTROL.findall(sample))
+    return bad > len(sample) * _GARBAGE_SHARE
 
 
 def extract_from_text(html: str, url: str) -> ExtractedArticle:
@@ -180,7 +202,7 @@ def _node_texts(elements: list[HtmlElement]) -> list[str]:
     """Text (or datetime/content attribute) of a few marked-up elements."""
     texts = []
     for element in elements[:5]:
-        value = element.get("datetime") or element.get("content") or element.text_content()
+        value = element.get("datetime") or element.get("content") or visible_text(element)
         if value and value.strip():
             texts.append(normalize_line(value))
     return texts
@@ -191,7 +213,7 @@ def _extract(html: str, url: str, codec: str) -> ExtractedArticle:
     if tree is None:
         return _empty(codec)
     facts = _read_facts(tree, url)
-    _drop_non_content(tree)
+    hidden_text = _drop_non_content(tree)
     page_lines = render_lines(tree)
     container = find_container(tree, facts.title)
     _drop_chrome(tree, container, get_patterns())
@@ -220,6 +242,7 @@ def _extract(html: str, url: str, codec: str) -> ExtractedArticle:
         encoding=codec,
         attachments=facts.attachments,
         replacement_chars=_replacement_chars(container, facts.title),
+        hidden_text=hidden_text,
     )
 
 
@@ -245,12 +268,37 @@ def parse_html(html: str) -> HtmlElement | None:
     return tree if isinstance(tree, HtmlElement) else None
 
 
-def _drop_non_content(tree: HtmlElement) -> None:
-    """Remove scripts, styles, form controls and hidden elements (keeping their tails)."""
+def _drop_non_content(tree: HtmlElement) -> str:
+    """Remove scripts, styles, form controls and hidden elements (keeping their tails); returns
+    the text of the hidden elements (``crawler.hidden``) for the spam check."""
+    styles = read_styles(tree)
     etree.strip_elements(tree, *_NON_CONTENT_TAGS, with_tail=False)
-    for element in xpaths.HIDDEN(tree):
-        if element.getparent() is not None and element.tag not in ("html", "body"):
-            element.drop_tree()
+    found = find_hidden(tree, styles)
+    if not found:
+        return ""
+    body = xpaths.BODY(tree)
+    page_letters = len(_LETTERS.findall((body[0] if body else tree).text_content()))
+    texts: list[str] = []
+    for hidden in found:
+        element = hidden.element
+        if element.getparent() is None or _holds_the_page(element, page_letters):
+            continue
+        texts.extend(render_lines(element))
+        element.drop_tree()
+    return "\n".join(texts)[:_MAX_HIDDEN_TEXT]
+
+
+def _holds_the_page(element: HtmlElement, page_letters: int) -> bool:
+    """A hidden block with most of the page's text, no link list and no spam: a page that shows
+    its content by script (kept, or the article would be lost)."""
+    text = element.text_content()
+    letters = len(_LETTERS.findall(text))
+    return (
+        letters >= _REVEALED_MIN_LETTERS
+        and letters >= page_letters * _REVEALED_SHARE
+        and _content_chars(element) > 0
+        and not find_spam(text)
+    )
 
 
 def render_lines(root: HtmlElement) -> list[str]:

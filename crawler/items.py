@@ -39,3 +39,14 @@ class AttachmentItem:
     """A document found behind an article link (PDF, DOC, XLS, image...)."""
 
     attachment: NewAttachment
+
+
+@dataclass
+class NotPageItem:
+    """An article link whose response was no page (binary content): counted as failed and
+    remembered (retried with back-off), never stored as an article."""
+
+    source_id: str
+    url: str
+    request_url: str
+    reason: str

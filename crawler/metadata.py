@@ -18,6 +18,7 @@ from lxml.html import HtmlElement
 from crawler import xpaths
 from crawler.boilerplate import get_patterns, label_view, normalize_line
 from crawler.dates import parse_date
+from crawler.normalize import plain_line
 
 _SEPARATOR = re.compile(r"\s*(?:_{1,2}|\|{1,2}|｜|::|»)\s*|\s+[-–—－]{1,2}\s+|\s*--\s*")
 _GLUED_SITE = re.compile(r"[-—–－](?P<site>[^-—–－\d]{2,25})$")
@@ -43,6 +44,7 @@ _VALUE_JUNK = re.compile(
 )
 _QUOTES = "“「『\"'‘"
 _COMPACT_NAME = re.compile(r"^[\w（）()·]+$")
+_CODE_TAGS = ("script", "style", "noscript", "template")
 _NAME_TAIL = re.compile(r"(?:报道|摄影|摄|供稿|整理)$")
 
 
@@ -60,10 +62,18 @@ def read_meta(tree: HtmlElement) -> dict[str, str]:
     return meta
 
 
+def visible_text(element: HtmlElement) -> str:
+    """The element's text without the text of scripts, styles and templates inside it."""
+    if next(element.iter(*_CODE_TAGS), None) is None:
+        return str(element.text_content())
+    return "".join(str(text) for text in xpaths.VISIBLE_TEXT(element))
+
+
 def page_title(tree: HtmlElement) -> str:
-    """Text of the first ``<title>`` element ('' if none)."""
+    """Plain text of the first ``<title>`` element ('' if none). The parser keeps a title's
+    content as raw text, so a ``<script>`` written inside it is removed here as text."""
     for element in xpaths.TITLE(tree):
-        return normalize_line(element.text_content())
+        return normalize_line(plain_line(visible_text(element)))
     return ""
 
 
@@ -71,7 +81,7 @@ def heading_texts(tree: HtmlElement) -> list[str]:
     """Texts of headings and title-classed elements (not link lists), in document order."""
     texts: list[str] = []
     for element in xpaths.HEADINGS(tree):
-        text = normalize_line(element.text_content())
+        text = normalize_line(plain_line(visible_text(element)))
         if not 4 <= len(text) <= 200 or text in texts:
             continue
         linked = sum(len(link.text_content().strip()) for link in element.iter("a"))
@@ -163,7 +173,7 @@ def find_title(
     core = _ELLIPSIS.sub("", core).strip()
     if core in known:
         core = ""
-    stated = [meta[key] for key in _TITLE_META if meta.get(key)]
+    stated = [plain_line(meta[key]) for key in _TITLE_META if meta.get(key)]
     for reference in [core, *(split_title(value, known)[0] for value in stated)]:
         heading = _matching_heading(headings, reference, raw_title)
         if heading:
@@ -322,7 +332,7 @@ def find_attachments(tree: HtmlElement, url: str) -> tuple[tuple[str, str], ...]
         if not _extensions(href) & patterns.attachment_extensions:
             continue
         absolute = urljoin(base, href)
-        text = normalize_line(link.text_content()) or absolute.rsplit("/", 1)[-1]
+        text = plain_line(visible_text(link)) or plain_line(absolute.rsplit("/", 1)[-1])
         found.setdefault(absolute, text)
     return tuple(found.items())
 

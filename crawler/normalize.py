@@ -2,7 +2,9 @@
 
 Pure functions; no settings read. In order:
 
-1. leftover markup and entities removed (``</p>``, ``&nbsp;``, ``&amp;``);
+1. leftover markup and entities removed (``</p>``, ``&nbsp;``, ``&amp;``), with the text of any
+   ``<script>``/``<style>`` block written out as text; then control characters (C0 but newline
+   and tab, DEL, C1) removed, *after* entities are decoded (``&#27;`` is an ESC);
 2. pinyin readings that some sites insert after characters removed (``會(huì)議`` -> ``會議``);
 3. traditional characters converted to simplified (OpenCC ``t2s``), unless the source keeps them;
 4. full-width letters and digits made half-width (Chinese punctuation stays full-width);
@@ -24,6 +26,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+# A script or style block that reached the text as text (a <title> is raw text to the parser).
+_CODE_BLOCK = re.compile(
+    r"<(script|style|noscript|template)\b[^>]{0,300}>.*?</\1\s*>", re.IGNORECASE | re.DOTALL
+)
+_UNCLOSED_CODE = re.compile(r"<(?:script|style)\b.*", re.IGNORECASE | re.DOTALL)
+# C0 controls but tab and newline, DEL, C1 controls: never text, and a terminal obeys them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]{0,20}(?:\s[^<>]{0,300})?/?>")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
@@ -129,12 +139,29 @@ def _is_reading(reading: str) -> bool:
 
 
 def strip_markup(text: str) -> str:
-    """Remove stray tags and decode entities (``</p>``, ``&nbsp;``, ``&#8220;``)."""
+    """Remove stray tags (and script/style blocks written as text), decode entities (``</p>``,
+    ``&nbsp;``, ``&#8220;``), then remove control characters (``&#27;`` decodes to an ESC)."""
     if "<" in text:
-        text = _TAG.sub("", text)
+        text = _TAG.sub("", _CODE_BLOCK.sub(" ", text))
     if "&" in text and _ENTITY.search(text):
         text = html.unescape(text)
-    return text
+    return strip_controls(text)
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without control characters: C0 but newline and tab, DEL, and C1 (0x80-0x9f)."""
+    return _CONTROL.sub("", text)
+
+
+def plain_line(value: str | None) -> str:
+    """A one-line plain text of a crawled string (a link text, a ``title`` attribute): markup
+    and script text removed, entities decoded, every control character gone, spaces collapsed."""
+    if not value:
+        return ""
+    if "<" in value:
+        value = _UNCLOSED_CODE.sub(" ", _CODE_BLOCK.sub(" ", value))
+    text = _ANY_CONTROL.sub(" ", strip_markup(value))
+    return " ".join(text.split())
 
 
 def normalize_spacing(line: str) -> str:

@@ -1,8 +1,16 @@
-"""What the CLI shows: progress, summary tables, article listings (rich) and JSON Lines."""
+"""What the CLI shows: progress, summary tables, article listings (rich) and JSON Lines.
+
+Crawled text is data here: every string that comes from a site, the database or the config is
+shown through ``rich.text.Text`` (never parsed as rich markup, so ``[/bold]`` in a title is just
+text) after ``clean`` removed control characters (ESC, BEL... that a terminal would obey; the
+extraction stage removes them already, this guards databases that hold them). JSON Lines go
+through ``json_line``, which escapes them.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from types import TracebackType
@@ -12,6 +20,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from crawler.config import SourceConfig
 from crawler.records import article_record, published_iso, story_record
@@ -32,6 +41,33 @@ _NOTES = {
     "sitemap_entries_cut": "sitemap entries beyond 50,000 in one file not read",
     "articles_deferred": "new articles left for the next crawl (FORUMWATCH_SITEMAP_MAX_ARTICLES)",
 }
+# C0 controls but tab and newline, DEL, C1 controls
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# What json.dumps(ensure_ascii=False) leaves raw and a terminal may still obey: DEL, C1, and
+# the line/paragraph separators that break line-based readers.
+_JSON_RAW = re.compile(r"[\x7f-\x9f\u2028\u2029]")
+
+
+def clean(value: object) -> str:
+    """``value`` as text without control characters (newline and tab kept); None gives ''."""
+    return "" if value is None else _CONTROL.sub("", str(value))
+
+
+def text(value: object, style: str = "") -> Text:
+    """A crawled or stored string as a rich ``Text``: shown literally, never as markup."""
+    return Text(clean(value), style=style)
+
+
+def _field(label: str, value: object) -> Text:
+    """A dim ``label:`` and a literal value ('-' when empty)."""
+    shown = clean(value) if value is not None and value != "" else "-"
+    return Text.assemble((f"{label}:", "dim"), " ", shown)
+
+
+def json_line(record: Any) -> str:
+    """One JSON Lines record; every control character escaped (JSON escapes C0 itself)."""
+    line = json.dumps(record, ensure_ascii=False)
+    return _JSON_RAW.sub(lambda match: f"\\u{ord(match.group()):04x}", line)
 
 
 class CrawlProgress:
@@ -68,7 +104,7 @@ class CrawlProgress:
         shown = self.sources if len(self.sources) <= 30 else []
         for source in shown:
             counts = tally.sources[source.id].counts if tally else {}
-            table.add_row(source.id, *(str(counts.get(col, 0)) for col in _COLUMNS))
+            table.add_row(text(source.id), *(str(counts.get(col, 0)) for col in _COLUMNS))
         if tally is not None:
             totals = tally.totals()
             table.add_row("[bold]all", *(f"[bold]{totals.get(col, 0)}" for col in _COLUMNS))
@@ -78,7 +114,7 @@ class CrawlProgress:
 def print_crawl_summary(
     console: Console, sources: Sequence[SourceConfig], result: CrawlResult
 ) -> None:
-    table = Table(title=f"crawl finished ({result.finish_reason})", title_justify="left")
+    table = Table(title=text(f"crawl finished ({result.finish_reason})"), title_justify="left")
     table.add_column("source")
     table.add_column("status")
     for header in _HEADERS:
@@ -88,27 +124,30 @@ def print_crawl_summary(
         status = tally.status() if result.finish_reason == "finished" else "interrupted"
         style = {"ok": "green", "partial": "yellow"}.get(status, "red")
         table.add_row(
-            source.id, f"[{style}]{status}", *(str(tally.counts.get(c, 0)) for c in _COLUMNS)
+            text(source.id), text(status, style), *(str(tally.counts.get(c, 0)) for c in _COLUMNS)
         )
     totals = result.tally.totals()
     table.add_row("[bold]all", "", *(f"[bold]{totals.get(c, 0)}" for c in _COLUMNS))
     console.print(table)
     for source in sources:
         counts = result.tally.sources[source.id].counts
-        notes = [f"{counts[key]} {text}" for key, text in _NOTES.items() if counts.get(key)]
+        notes = [f"{counts[key]} {note}" for key, note in _NOTES.items() if counts.get(key)]
         if notes:
             console.print(f"  note {source.id}: {'; '.join(notes)}", highlight=False, markup=False)
     for source in sources:
         for error in result.tally.sources[source.id].errors[:5]:
             console.print(
-                f"  [red]failed[/red] {source.id}: {error['url']} ({error['error']})",
-                highlight=False,
+                Text.assemble(
+                    "  ",
+                    ("failed", "red"),
+                    f" {clean(source.id)}: {clean(error['url'])} ({clean(error['error'])})",
+                )
             )
 
 
 def print_json_lines(rows: Iterable[Any]) -> None:
     for row in rows:
-        print(json.dumps(article_record(row), ensure_ascii=False))
+        print(json_line(article_record(row)))
 
 
 def print_article_json(
@@ -129,7 +168,7 @@ def print_article_json(
         }
         for attachment in attachments
     ]
-    print(json.dumps(record, ensure_ascii=False))
+    print(json_line(record))
 
 
 def print_article_table(console: Console, rows: Sequence[Any]) -> None:
@@ -146,10 +185,10 @@ def print_article_table(console: Console, rows: Sequence[Any]) -> None:
         table.add_row(
             str(row.id),
             published[:16].replace("T", " ") if published else "-",
-            row.source_id,
+            text(row.source_id),
             {True: "yes", False: "no"}.get(row.relevant, "-"),
-            row.title or "(untitled)",
-            " ".join(row.flags or []),
+            text(row.title or "(untitled)"),
+            text(" ".join(row.flags or [])),
         )
     console.print(table)
 
@@ -158,7 +197,7 @@ def print_article(
     console: Console, article: Any, attachments: Sequence[Any], siblings: Sequence[Any] = ()
 ) -> None:
     record = article_record(article)
-    console.print(f"[bold]{record['title'] or '(untitled)'}[/bold]", highlight=False)
+    console.print(text(record["title"] or "(untitled)", "bold"))
     for key in (
         "id",
         "source",
@@ -172,33 +211,28 @@ def print_article(
         "relevant",
         "relevance_score",
     ):
-        console.print(
-            f"[dim]{key}:[/dim] {record[key] if record[key] is not None else '-'}", highlight=False
-        )
-    console.print(f"[dim]flags:[/dim] {' '.join(record['flags']) or '-'}", highlight=False)
-    topics = "、".join(topic_labels(record["topics"])) or "-"
-    console.print(f"[dim]topics:[/dim] {topics}", highlight=False)
+        console.print(_field(key, record[key]))
+    console.print(_field("flags", " ".join(record["flags"])))
+    console.print(_field("topics", "、".join(topic_labels(record["topics"]))))
     event = record["event"]
     if event:
         dates = " to ".join(dict.fromkeys(d for d in (event["start"], event["end"]) if d))
-        console.print(
-            f"[dim]event:[/dim] {event['name'] or '-'} | {event['city'] or '-'} | {dates or '-'}",
-            highlight=False,
-        )
+        summary = f"{event['name'] or '-'} | {event['city'] or '-'} | {dates or '-'}"
+        console.print(_field("event", summary))
     for attachment in attachments:
-        console.print(
-            f"[dim]attachment:[/dim] {attachment.title or ''} {attachment.url}", highlight=False
-        )
-    console.print(f"[dim]story:[/dim] {record['story_id'] or '-'}", highlight=False)
+        console.print(_field("attachment", f"{attachment.title or ''} {attachment.url}"))
+    console.print(_field("story", record["story_id"]))
     for sibling in siblings:
         same = "same story" if sibling.story_id == article.story_id else "same event"
         console.print(
-            f"[dim]  {same}:[/dim] #{sibling.id} {sibling.source_id} {sibling.title or ''} "
-            f"{sibling.url}",
-            highlight=False,
+            Text.assemble(
+                (f"  {same}:", "dim"),
+                f" #{sibling.id} {clean(sibling.source_id)} {clean(sibling.title or '')} "
+                f"{clean(sibling.url)}",
+            )
         )
     console.print()
-    console.print(record["text"], highlight=False, markup=False)
+    console.print(text(record["text"]))
 
 
 def print_story_table(console: Console, views: Sequence[Any]) -> None:
@@ -218,8 +252,8 @@ def print_story_table(console: Console, views: Sequence[Any]) -> None:
             record["earliest_published"] or "-",
             str(record["source_count"]),
             str(record["article_count"]),
-            record["title"] or "(untitled)",
-            original["source"] if original else "-",
+            text(record["title"] or "(untitled)"),
+            text(original["source"] if original else "-"),
         )
     console.print(table)
 
@@ -227,7 +261,7 @@ def print_story_table(console: Console, views: Sequence[Any]) -> None:
 def print_explanation(console: Console, article: Any, relevance: Relevance) -> None:
     """``explain``: the rules that fired for an article, with weights, and the verdict."""
     verdict = "relevant" if relevance.relevant else "not relevant"
-    console.print(f"[bold]{article.title or '(untitled)'}[/bold]", highlight=False)
+    console.print(text(article.title or "(untitled)", "bold"))
     console.print(
         f"score {relevance.score:g} (threshold {relevance.threshold:g}): {verdict}",
         highlight=False,
@@ -236,34 +270,30 @@ def print_explanation(console: Console, article: Any, relevance: Relevance) -> N
     for name in ("rule", "where", "weight", "matched"):
         table.add_column(name, overflow="fold")
     for signal in relevance.signals:
-        table.add_row(signal.rule, signal.where, f"{signal.weight:+g}", signal.matched)
+        table.add_row(
+            text(signal.rule), text(signal.where), f"{signal.weight:+g}", text(signal.matched)
+        )
     console.print(table if relevance.signals else "no rule fired")
-    console.print(f"topics: {'、'.join(topic_labels(relevance.topics)) or '-'}", highlight=False)
-    flags = " ".join(article.flags or []) or "-"
-    console.print(f"flags: {flags}", highlight=False)
+    console.print(text(f"topics: {'、'.join(topic_labels(relevance.topics)) or '-'}"))
+    console.print(text(f"flags: {' '.join(article.flags or []) or '-'}"))
     for snippet in find_spam(f"{article.title or ''}\n{article.text}"):
-        console.print(f"spam: {snippet}", highlight=False, markup=False)
+        console.print(text(f"spam: {snippet}"))
 
 
 def print_extracted(console: Console, record: Mapping[str, Any]) -> None:
     """``extract`` without ``--json``: one extraction record, readable."""
-    console.rule(str(record["input"]))
-    console.print(f"[bold]{record['title'] or '(untitled)'}[/bold]", highlight=False)
+    console.rule(text(record["input"]))
+    console.print(text(record["title"] or "(untitled)", "bold"))
     for key in ("published_at", "author", "origin", "site_name", "language", "encoding"):
-        console.print(f"[dim]{key}:[/dim] {record[key] or '-'}", highlight=False)
+        console.print(_field(key, record[key]))
     relevant = {True: "yes", False: "no"}.get(record["relevant"], "-")
-    console.print(
-        f"[dim]relevant:[/dim] {relevant} ({record['relevance_score']:g})", highlight=False
-    )
-    console.print(f"[dim]flags:[/dim] {' '.join(record['flags']) or '-'}", highlight=False)
-    topics = "、".join(topic_labels(record["topics"])) or "-"
-    console.print(f"[dim]topics:[/dim] {topics}", highlight=False)
+    console.print(_field("relevant", f"{relevant} ({record['relevance_score']:g})"))
+    console.print(_field("flags", " ".join(record["flags"])))
+    console.print(_field("topics", "、".join(topic_labels(record["topics"]))))
     for attachment in record["attachments"]:
-        console.print(
-            f"[dim]attachment:[/dim] {attachment['title']} {attachment['url']}", highlight=False
-        )
+        console.print(_field("attachment", f"{attachment['title']} {attachment['url']}"))
     console.print()
-    console.print(record["text"] or "(no text)", highlight=False, markup=False)
+    console.print(text(record["text"] or "(no text)"))
 
 
 def print_sources(
@@ -286,17 +316,17 @@ def print_sources(
         )
     if as_json:
         for row in rows:
-            print(json.dumps(row, ensure_ascii=False))
+            print(json_line(row))
         return
     table = Table()
     for name in ("id", "name", "last run", "status", "new", "failed", "articles"):
         table.add_column(name)
     for row in rows:
         table.add_row(
-            row["id"],
-            row["name"],
+            text(row["id"]),
+            text(row["name"]),
             (row["last_run"] or "-")[:19],
-            row["status"],
+            text(row["status"]),
             str(row["new_in_last_run"]),
             str(row["failed_in_last_run"]),
             str(row["articles"]),

@@ -139,10 +139,21 @@ HEADINGS = XPath(
     " and (contains(@class, 'title') or contains(@class, 'Title') or contains(@id, 'title')"
     " or contains(@class, 'biaoti') or contains(@class, 'bt') or contains(@id, 'Title'))]"
 )
-# Elements that are never article text.
-HIDDEN = XPath(
-    "//*[@hidden or contains(translate(@style, ' ', ''), 'display:none')"
-    " or contains(translate(@style, ' ', ''), 'visibility:hidden')]"
+# Elements that may be hidden by their own attributes (``crawler.hidden`` reads the styles).
+STYLED_OR_HIDDEN = XPath("//*[@style or @hidden]")
+# Style sheets of the page itself (``crawler.hidden`` keeps those for every screen).
+STYLE_SHEETS = XPath("//style")
+# Elements a style rule's rightmost compound may match, by class, id or tag.
+BY_CLASS = XPath(
+    "//*[contains(concat(' ', normalize-space(@class), ' '), concat(' ', $name, ' '))]"
+)
+BY_ID = XPath("//*[@id = $name]")
+BY_TAG = XPath("//*[local-name() = $name]")
+# An element's text as a reader sees it: script and style text is no text (a heading holding a
+# ``document.write`` script, a link with an inline handler block).
+VISIBLE_TEXT = XPath(
+    ".//text()[not(ancestor::script or ancestor::style or ancestor::noscript"
+    " or ancestor::template)]"
 )
 WITH_CLASS_OR_ID = XPath("//*[@class or @id]")
 # Elements that news CMSs mark up for search engines (``<span id="pubtime_baidu">``).

@@ -33,7 +33,7 @@ from twisted.python.failure import Failure
 
 from crawler import processes
 from crawler.config import SourceConfig
-from crawler.content import header_charset, is_page, looks_binary_type
+from crawler.content import NOT_A_PAGE, header_charset, is_document, is_page, looks_binary_type
 from crawler.crawl_store import CrawlStore
 from crawler.discovery import discover, filter_listed_urls, parse_html
 from crawler.encoding import decode_html
@@ -308,7 +308,17 @@ class SourceSpider(scrapy.Spider):
         content_type = response.headers.get("Content-Type")
         fetched_at = datetime.now(UTC)
         link_key = response.meta.get("link") or self._key(source_id, response.url)
-        if not is_page(content_type, response.body):
+        page = is_page(content_type, response.body)
+        if not page and not is_document(content_type, response.body):
+            # Garbage served as a page (random bytes, an executable): a bad response, counted
+            # and retried with back-off, never stored.
+            self.tally.count(source_id, "not_page")
+            self.tally.error(source_id, response.url, NOT_A_PAGE)
+            self.store.record_urls(
+                [UrlRecord(link_key, source_id, "error", response.status, NOT_A_PAGE)]
+            )
+            return
+        if not page:
             size = response.headers.get("Content-Length")
             attachment = _attachment(
                 source_id,

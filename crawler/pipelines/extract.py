@@ -3,7 +3,10 @@
 Scrapy runs callbacks and pipelines on one thread; extraction (trafilatura + our passes) costs
 far more than crawling, so it runs in a process pool and the reactor only awaits the result.
 The workers die with the crawl process, even when it is killed (``crawler.processes``); with them
-gone, multiprocessing's resource tracker sees its pipe close and exits too. Reads ``FORUMWATCH_EXTRACT_WORKERS`` (None: one per core; 0: extract in Scrapy's process).
+gone, multiprocessing's resource tracker sees its pipe close and exits too.
+Reads ``FORUMWATCH_EXTRACT_WORKERS`` (None: one per core; 0: extract in Scrapy's process).
+A page that turns out to be binary content (``NotPageItem``) is counted as a failure of its source
+and its URL remembered for a later retry, as the spider does for the binary responses it spots.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from typing import Any
 from scrapy.crawler import Crawler
 
 from crawler.article_builder import build_article
-from crawler.items import PageItem
+from crawler.items import NotPageItem, PageItem
+from storage.models import UrlRecord
 
 logger = logging.getLogger(__name__)
 
@@ -45,13 +49,14 @@ def worker_count(setting: Any) -> int:
 class ExtractPipeline:
     """Offloads ``build_article`` to a pool of worker processes."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, crawler: Crawler | None = None) -> None:
         self.workers = workers
+        self.crawler = crawler
         self._pool: ProcessPoolExecutor | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
-        return cls(worker_count(crawler.settings.get("FORUMWATCH_EXTRACT_WORKERS")))
+        return cls(worker_count(crawler.settings.get("FORUMWATCH_EXTRACT_WORKERS")), crawler)
 
     def _new_pool(self) -> ProcessPoolExecutor:
         # spawn, not fork: forking a process that runs a Twisted/asyncio reactor is unsafe.
@@ -68,6 +73,22 @@ class ExtractPipeline:
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, PageItem):
             return item
+        result = await self._build(item)
+        if isinstance(result, NotPageItem):
+            self._count_not_page(result)
+        return result
+
+    def _count_not_page(self, item: NotPageItem) -> None:
+        spider: Any = self.crawler.spider if self.crawler is not None else None
+        if spider is None or not hasattr(spider, "tally"):
+            return
+        spider.tally.count(item.source_id, "not_page")
+        spider.tally.error(item.source_id, item.url, item.reason)
+        spider.store.record_urls(
+            [UrlRecord(item.request_url, item.source_id, "error", error=item.reason)]
+        )
+
+    async def _build(self, item: PageItem) -> Any:
         if self.workers == 0:
             return build_article(item)
         if self._pool is None:
