@@ -1,6 +1,7 @@
 """Reading RSS, Atom and XML sitemaps: which start URLs are feeds, and what they link to.
 
-Pure: bytes in, URLs out. Namespaces are ignored (sites mix them freely).
+Pure: bytes in, URLs out. Namespaces are ignored (sites mix them freely). Only absolute http(s)
+URLs come out: a feed entry naming ``file:``, ``data:``, ``ftp:`` or any other scheme is dropped.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from enum import Enum
 from urllib.parse import urljoin
 
 from lxml import etree
+
+from crawler.urls import is_http_url
 
 _SNIFF = re.compile(rb"<(?:[\w-]+:)?(rss|feed|urlset|sitemapindex|rdf:RDF|RDF)[\s>]", re.I)
 
@@ -72,6 +75,8 @@ def parse_feed(body: bytes, base_url: str) -> FeedLinks | None:
         links.articles = _locs(root, "url", base_url)
     else:
         links.sitemaps = _locs(root, "sitemap", base_url)
+    links.articles = [url for url in links.articles if is_http_url(url)]
+    links.sitemaps = [url for url in links.sitemaps if is_http_url(url)]
     return links
 
 
