@@ -17,6 +17,7 @@ from crawler.config import Config, SourceConfig
 from crawler.tally import CrawlTally
 
 TickCallback = Callable[[CrawlTally], None]
+NETWORK_GUARD = "crawler.middlewares.netguard.NetworkGuardMiddleware"
 _GC_THRESHOLD = 50_000  # allocations before a young-generation collection (default 700)
 
 
@@ -32,11 +33,21 @@ class CrawlResult:
 def build_settings(
     config: Config, *, log_level: str = "WARNING", log_file: str | None = None
 ) -> Settings:
-    """Scrapy settings: our settings module, then the config's overrides, then the database."""
+    """Scrapy settings: our settings module, then the config's overrides, then the database and
+    the network rule (``allow_private_networks``; the guard stays on even when the config
+    replaces ``DOWNLOADER_MIDDLEWARES``, unless it names the guard with ``None``)."""
     settings = Settings()
     settings.setmodule("settings", priority="project")
     settings.update(config.scrapy_settings, priority="cmdline")
     settings.set("FORUMWATCH_DATABASE_URL", config.database, priority="cmdline")
+    settings.set(
+        "FORUMWATCH_ALLOW_PRIVATE_NETWORKS", config.allow_private_networks, priority="cmdline"
+    )
+    middlewares = settings.getdict("DOWNLOADER_MIDDLEWARES")
+    if NETWORK_GUARD not in middlewares:
+        settings.set(
+            "DOWNLOADER_MIDDLEWARES", {**middlewares, NETWORK_GUARD: 50}, priority="cmdline"
+        )
     settings.set("LOG_LEVEL", log_level, priority="cmdline")
     if log_file:
         settings.set("LOG_FILE", log_file, priority="cmdline")
