@@ -1,4 +1,5 @@
-"""URL safety, end to end through the real ``forumwatch crawl`` against hostile loopback sites.
+"""URL safety, end to end through the real ``forumwatch crawl`` (and ``extract``) against hostile
+loopback sites.
 
 Issue 7 item 2 (only http and https are ever requested), item 12 (no request to a private address
 unless the config allows it, on every redirect hop) and item 14 (``http://`` and ``https://`` of
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.faults.hostile import HostileSite, Reply, crawl, html, redirect, source, write_config
-from tests.fixtures_sites import parse_crawl_summary
+from tests.fixtures_sites import parse_crawl_summary, run_cli
 
 BODY = "<p>" + "第三届城市更新论坛在武汉开幕，与会代表围绕城市更新展开讨论。" * 12 + "</p>"
 TITLE = "第三届城市更新论坛在武汉开幕会议纪要"
@@ -366,3 +367,31 @@ def test_http_and_https_links_to_one_page_are_one_article(tmp_path: Path) -> Non
     summary = parse_crawl_summary(second.stdout)["s"]
     assert (summary["new"], summary["failed"]) == ("0", "0")
     assert parse_crawl_summary(first.stdout)["s"]["failed"] == "0"
+
+
+def test_extract_applies_the_same_rule(tmp_path: Path) -> None:
+    """``forumwatch extract URL`` on a loopback page, and on a page redirecting to
+    ``file:///etc/passwd``. Pass: without ``--allow-private-networks`` it exits 1 naming the
+    loopback refusal and the site sees no request; with it, the page is extracted and the
+    redirect to the local file is refused (exit 1, no file content printed)."""
+    routes = {
+        "/a.html": lambda _: article_page(),
+        "/r.html": lambda _: redirect("file:///etc/passwd"),
+    }
+    with HostileSite(routes) as site:
+        config = write_config(tmp_path, [source("s", site.url("/a.html"))])
+        refused = run_cli(config, "extract", "--json", site.url("/a.html"))
+        assert site.paths() == []
+        allowed = run_cli(
+            config, "extract", "--json", "--allow-private-networks", site.url("/a.html")
+        )
+        local = run_cli(
+            config, "extract", "--json", "--allow-private-networks", site.url("/r.html")
+        )
+    assert refused.returncode == 1
+    assert "127.0.0.1 is a loopback address" in json.loads(refused.stdout)["error"]
+    assert allowed.returncode == 0, allowed.stderr
+    assert json.loads(allowed.stdout)["title"] == TITLE
+    assert local.returncode == 1
+    assert "redirect to a non-http(s) URL refused" in json.loads(local.stdout)["error"]
+    assert not any(marker in local.stdout + local.stderr for marker in ("root:", "/bin/"))
