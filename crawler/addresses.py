@@ -1,4 +1,4 @@
-"""Which network addresses the crawler may connect to: the rule against requests to private networks.
+"""Which network addresses the crawler may connect to: the rule against private-network requests.
 
 Pure: no settings read, no Scrapy. The downloader middleware ``crawler.middlewares.netguard``, the
 DNS resolver ``crawler.resolver`` and ``forumwatch extract`` (``crawler.fetch_one``) all judge

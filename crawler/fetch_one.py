@@ -2,9 +2,9 @@
 
 A URL is fetched with urllib under the crawler's rules: http and https only (redirects to any
 other scheme are refused, and the opener has no file, ftp or data handler), and unless
-``allow_private_networks`` is given no loopback, private or link-local address (``crawler.addresses``),
-judged for the URL and every redirect hop, by name resolution before the request and again on
-the address actually connected to.
+``allow_private_networks`` is given no loopback, private or link-local address
+(``crawler.addresses``), judged for the URL and every redirect hop, by name resolution before the
+request and again on the address actually connected to (unless a proxy makes the connection).
 """
 
 from __future__ import annotations

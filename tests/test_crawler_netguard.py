@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from scrapy.core.downloader.handlers import DownloadHandlers
@@ -211,11 +212,13 @@ def test_allowing_private_networks_skips_resolution() -> None:
 def cached_answers() -> Iterator[dict[str, str]]:
     """Answers placed in Scrapy's DNS cache (the resolver then never asks the network)."""
     answers = {"rebound.example": "127.0.0.1", "public.example": "8.8.8.8"}
+    limit = dnscache.limit  # a resolver sets the module-wide cache size
     for name, address in answers.items():
         dnscache[name] = address
     yield answers
     for name in answers:
         dnscache.pop(name, None)
+    dnscache.limit = limit
 
 
 def resolved(resolver: GuardedResolver, name: str) -> str | Failure:
@@ -229,12 +232,13 @@ def resolved(resolver: GuardedResolver, name: str) -> str | Failure:
 def test_resolver_refuses_private_answers_at_connection_time(cached_answers: object) -> None:
     """Even a cached answer is checked: a name that resolves to 127.0.0.1 when the connection
     is made fails like an unknown name (DNS rebinding gets nowhere)."""
-    strict = GuardedResolver(object(), 100, 5.0, STRICT)  # type: ignore[arg-type]
+    reactor: Any = object()  # the resolver only keeps it; cached answers never reach it
+    strict = GuardedResolver(reactor, 100, 5.0, STRICT)
     refused = resolved(strict, "rebound.example")
     assert isinstance(refused, Failure) and refused.check(AddressRefused)
     assert "rebound.example resolves to 127.0.0.1" in str(refused.value)
     assert resolved(strict, "public.example") == "8.8.8.8"
-    allowing = GuardedResolver(object(), 100, 5.0, AddressPolicy(allow_private=True))  # type: ignore[arg-type]
+    allowing = GuardedResolver(reactor, 100, 5.0, AddressPolicy(allow_private=True))
     assert resolved(allowing, "rebound.example") == "127.0.0.1"
 
 
