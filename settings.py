@@ -41,7 +41,23 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 DNS_TIMEOUT = 15
 HTTPERROR_ALLOW_ALL = False
 
+# --- Network safety (crawler/middlewares/netguard.py, crawler/resolver.py) --------------------
+# Only http and https are ever fetched: Scrapy's file, data, ftp and s3 handlers are off, so no
+# link, redirect or feed entry can read a local file, and no ftp:// link can hang a crawl
+# (DOWNLOAD_TIMEOUT does not apply to FTP). The network guard refuses other schemes first.
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
+# Requests to loopback, private, link-local (cloud metadata), multicast and reserved addresses
+# are refused unless this is on; the CLI sets it from the config's allow_private_networks.
+FORUMWATCH_ALLOW_PRIVATE_NETWORKS = False
+# Networks (CIDR strings) allowed even when private ones are refused, e.g. ["10.1.2.0/24"] for
+# one intranet site, or ["127.0.0.1/32"] in tests that must see every other address refused.
+FORUMWATCH_ALLOWED_NETWORKS: list[str] = []
+# Scrapy's caching resolver, checking answers against the same rule at connection time.
+TWISTED_DNS_RESOLVER = "crawler.resolver.GuardedResolver"
+
 DOWNLOADER_MIDDLEWARES = {
+    # first: judged before robots.txt is fetched or anything is queued
+    "crawler.middlewares.netguard.NetworkGuardMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.retry.BackoffRetryMiddleware": 550,
     # the same meta-refresh handling, without decoding pages that have no refresh tag

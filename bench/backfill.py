@@ -82,6 +82,7 @@ def write_config(folder: Path, port: int, list_pages: int) -> tuple[Path, str]:
     database = f"sqlite:///{folder / 'forumwatch.db'}"
     config = {
         "database": database,
+        "allow_private_networks": True,  # the site is on loopback
         "scrapy_settings": {
             "DOWNLOAD_DELAY": 0,
             "AUTOTHROTTLE_ENABLED": False,

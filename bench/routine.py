@@ -94,9 +94,10 @@ def build_sites(root: Path, count: int, seed: int) -> tuple[list[Source], Path, 
 
 
 def config_mapping(sources: list[Source], port: int, database: str) -> dict[str, Any]:
-    """The YAML config: default politeness (no ``scrapy_settings``)."""
+    """The YAML config: default politeness (no ``scrapy_settings``); the sites are on loopback."""
     return {
         "database": database,
+        "allow_private_networks": True,
         "sources": [
             {
                 "id": source.id,

@@ -343,6 +343,10 @@ def extract(
     keep_traditional: Annotated[
         bool, typer.Option(help="Keep traditional characters (as a source may).")
     ] = False,
+    allow_private_networks: Annotated[
+        bool,
+        typer.Option(help="Fetch URLs on loopback, private and link-local addresses too."),
+    ] = False,
 ) -> None:
     """Show what forumwatch extracts from pages, without storing anything."""
     from crawler.article_builder import safe_extract
@@ -353,7 +357,7 @@ def extract(
     failures = 0
     for item in inputs:
         try:
-            body, url, charset = read_input(item)
+            body, url, charset = read_input(item, allow_private_networks=allow_private_networks)
         except OSError as exc:
             failures += 1
             _input_error(item, str(exc), as_json=as_json)

@@ -12,6 +12,8 @@ How articles are told from everything else, without per-site code:
 3. Links are grouped by their position in the page (the tag/class path of their parent). The
    article list is the best-scoring group; groups scoring at least half as well are kept too.
 A per-source ``article_links`` override (CSS, XPath or ``re:`` URL regex) replaces steps 2-3.
+Whatever the page or the override says, only absolute http(s) URLs come out (never ``file:``,
+``data:``, ``ftp:``...): they are the only URLs the crawler may request.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from lxml.html import HtmlElement
 
 from crawler.metadata import visible_text
 from crawler.normalize import plain_line
-from crawler.urls import canonicalize, is_attachment_url, same_site
+from crawler.urls import canonicalize, is_attachment_url, is_http_url, same_site
 
 _CHROME_TAGS = frozenset({"nav", "header", "footer", "aside"})
 _CHROME_TOKEN = re.compile(
@@ -120,7 +122,7 @@ def _content_links(root: HtmlElement, page_url: str) -> Iterator[_Link]:
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
             continue
         url = urljoin(base, href).split("#", 1)[0]
-        if not url.startswith(("http://", "https://")) or not same_site(url, page_url):
+        if not is_http_url(url) or not same_site(url, page_url):
             continue
         if _in_chrome(anchor):
             continue
@@ -171,6 +173,7 @@ def filter_listed_urls(urls: Iterable[str], article_links: str | None = None) ->
     dated paths, ``show-88.html``, ``?id=123``...). CSS/XPath overrides need a page, so they don't
     apply here.
     """
+    urls = [url for url in urls if is_http_url(url)]
     if article_links and article_links.startswith("re:"):
         pattern = re.compile(article_links[3:])
         return _dedupe(url for url in urls if pattern.search(url))
@@ -241,12 +244,18 @@ def _override_links(
         return [link.url for link in candidates if pattern.search(link.url)]
     chosen = _select(root, selector)
     anchors = {id(a) for el in chosen for a in ([el] if el.tag == "a" else el.iter("a"))}
-    return [link.url for link in candidates if id(link.element) in anchors] or [
-        urljoin(page_url, a.get("href", ""))
+    selected = [link.url for link in candidates if id(link.element) in anchors]
+    if selected:
+        return selected
+    # Selected anchors that are no candidates (chrome, other sites) are taken as the override
+    # says, but only http(s) ones: a selected file:// or data: href is never a page to fetch.
+    hrefs = (
+        urljoin(page_url, (a.get("href") or "").strip())
         for el in chosen
         for a in ([el] if el.tag == "a" else el.iter("a"))
         if a.get("href")
-    ]
+    )
+    return [url for url in hrefs if is_http_url(url)]
 
 
 def _select(root: HtmlElement, selector: str) -> list[HtmlElement]:
@@ -267,7 +276,9 @@ def find_next_page(root: HtmlElement, page_url: str, page_number: int = 1) -> st
             continue
         text = " ".join((anchor.text_content() or "").split()) or (anchor.get("title") or "")
         url = urljoin(base, href)
-        if canonicalize(url) == canonicalize(page_url) or not same_site(url, page_url):
+        if not is_http_url(url) or not same_site(url, page_url):
+            continue
+        if canonicalize(url) == canonicalize(page_url):
             continue
         if _NEXT_TEXT.match(text):
             return url
@@ -285,7 +296,8 @@ def _js_pager_next(root: HtmlElement, base: str) -> str | None:
         count, current, prefix, ext = match.groups()
         following = int(current) + 1
         if following < int(count):
-            return urljoin(base, f"{prefix}_{following}.{ext}")
+            url = urljoin(base, f"{prefix}_{following}.{ext}")
+            return url if is_http_url(url) else None
     return None
 
 

@@ -4,6 +4,8 @@ Pure: bytes in, URLs out. Namespaces are ignored (sites mix them freely). A site
 entries newest ``<lastmod>`` first (undated ones after, in document order), so a caller that takes
 only part of a long sitemap takes the newest; at most ``MAX_SITEMAP_ENTRIES`` entries are read
 from one file.
+Only absolute http(s) URLs come out: a feed entry naming ``file:``, ``data:``, ``ftp:`` or any
+other scheme is dropped.
 """
 
 from __future__ import annotations
@@ -16,8 +18,11 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
+from crawler.urls import is_http_url
+
 # The sitemaps.org limit per file (50,000 URLs): a longer sitemap is read up to it, the rest counted.
 MAX_SITEMAP_ENTRIES = 50_000
+
 _SNIFF = re.compile(rb"<(?:[\w-]+:)?(rss|feed|urlset|sitemapindex|rdf:RDF|RDF)[\s>]", re.I)
 
 
@@ -80,6 +85,8 @@ def parse_feed(body: bytes, base_url: str) -> FeedLinks | None:
         links.articles, links.skipped = _sitemap_entries(root, "url", base_url)
     else:
         links.sitemaps, links.skipped = _sitemap_entries(root, "sitemap", base_url)
+    links.articles = [url for url in links.articles if is_http_url(url)]
+    links.sitemaps = [url for url in links.sitemaps if is_http_url(url)]
     return links
 
 

@@ -22,6 +22,15 @@ from crawler.downloader import PoliteDownloader
 from crawler.tally import CrawlTally
 
 TickCallback = Callable[[CrawlTally], None]
+NETWORK_GUARD = "crawler.middlewares.netguard.NetworkGuardMiddleware"
+# Settings holding component mappings: a config's mapping is merged over ours.
+_COMPONENT_MAPPINGS = (
+    "DOWNLOADER_MIDDLEWARES",
+    "SPIDER_MIDDLEWARES",
+    "ITEM_PIPELINES",
+    "EXTENSIONS",
+    "DOWNLOAD_HANDLERS",
+)
 _GC_THRESHOLD = 50_000  # allocations before a young-generation collection (default 700)
 
 
@@ -58,13 +67,30 @@ def build_settings(
     The downloader is always ``PoliteDownloader`` (or a subclass of it): Scrapy's own lets one
     host take every queued request at once when ``DOWNLOAD_DELAY`` is 0, whatever
     ``CONCURRENT_REQUESTS_PER_DOMAIN`` says (see ``crawler.downloader``).
+
+    Component mappings in the config (``DOWNLOADER_MIDDLEWARES``, ``ITEM_PIPELINES``...) are merged
+    over ours rather than replacing them, so adding a middleware keeps our retry, robots and
+    network-guard components; naming one with ``None`` switches it off. The network guard stays
+    on unless named with ``None``; ``allow_private_networks`` reaches it as a setting.
     """
     settings = Settings()
     settings.setmodule("settings", priority="project")
-    settings.update(config.scrapy_settings, priority="cmdline")
+    overrides = dict(config.scrapy_settings)
+    for key in _COMPONENT_MAPPINGS:
+        if isinstance(overrides.get(key), dict):
+            overrides[key] = {**settings.getdict(key), **overrides[key]}
+    settings.update(overrides, priority="cmdline")
     if not _is_polite(settings.get("DOWNLOADER")):
         settings.set("DOWNLOADER", PoliteDownloader, priority="cmdline")
     settings.set("FORUMWATCH_DATABASE_URL", config.database, priority="cmdline")
+    settings.set(
+        "FORUMWATCH_ALLOW_PRIVATE_NETWORKS", config.allow_private_networks, priority="cmdline"
+    )
+    middlewares = settings.getdict("DOWNLOADER_MIDDLEWARES")
+    if NETWORK_GUARD not in middlewares:
+        settings.set(
+            "DOWNLOADER_MIDDLEWARES", {**middlewares, NETWORK_GUARD: 50}, priority="cmdline"
+        )
     settings.set("LOG_LEVEL", log_level, priority="cmdline")
     if log_file:
         settings.set("LOG_FILE", log_file, priority="cmdline")

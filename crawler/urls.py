@@ -1,9 +1,14 @@
 """URL canonicalization and classification: one page is one canonical URL.
 
-Pure functions; no settings read. Canonical form: lower-case scheme and host, default port dropped,
-fragment dropped, tracking and session parameters dropped, remaining query sorted, a trailing
+Pure functions; no settings read. Canonical form: the scheme folded to ``http`` (``http://`` and
+``https://`` of one page are one page), lower-case host, default ports (80, 443) dropped, fragment
+dropped, tracking and session parameters dropped, remaining query sorted, a trailing
 ``index.html``/``index.htm``/``default.aspx`` (and friends) folded into the directory URL, and,
 when a source configures them, mobile host prefixes (``m.``, ``wap.``) folded away.
+
+A canonical URL is a key naming a page, not the address to fetch: the fetched URL keeps its
+scheme. The fold goes to ``http`` because a site that serves https redirects http to it, while an
+http-only site cannot answer https.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from collections.abc import Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+HTTP_SCHEMES = frozenset(_DEFAULT_PORTS)
+CANONICAL_SCHEME = "http"
 _INDEX_PAGES = re.compile(r"/(?:index|default)\.(?:s?html?|php|aspx?|jsp)$", re.IGNORECASE)
 _TRACKING_PARAMS = re.compile(
     r"^(?:utm_\w+|spm|from|share|share_token|shareid|scene|fbclid|gclid|yclid|"
@@ -72,11 +79,23 @@ _ATTACHMENT_PATH = re.compile(
 )
 
 
+def is_http_url(url: str) -> bool:
+    """True for an absolute http(s) URL with a host: the only URLs forumwatch ever requests."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    return parts.scheme.lower() in HTTP_SCHEMES and bool(parts.hostname)
+
+
 def canonicalize(url: str, fold_hosts: Sequence[str] = ()) -> str:
     """The canonical form of an absolute http(s) URL (unchanged if it is not one).
 
     ``fold_hosts`` lists host prefixes that name the same site (``m.``, ``wap.``, ``www.``): a
     host starting with one loses it, so ``m.example.cn`` and ``www.example.cn`` are one page.
+    The scheme is folded to ``http`` and both default ports are dropped whatever the scheme, so
+    ``https://x.cn/a``, ``http://x.cn/a`` and ``http://x.cn:443/a`` are one key (and
+    canonicalizing a canonical URL changes nothing).
     """
     try:
         parts = urlsplit(url.strip())
@@ -89,11 +108,11 @@ def canonicalize(url: str, fold_hosts: Sequence[str] = ()) -> str:
     host = _fold_host(parts.hostname.lower().rstrip("."), fold_hosts)
     if ":" in host:
         host = f"[{host}]"
-    if port is not None and port != _DEFAULT_PORTS[scheme]:
+    if port is not None and port not in _DEFAULT_PORTS.values():
         host = f"{host}:{port}"
     path = _canonical_path(parts.path)
     query = _canonical_query(parts.query)
-    return urlunsplit((scheme, host, path, query, ""))
+    return urlunsplit((CANONICAL_SCHEME, host, path, query, ""))
 
 
 def _fold_host(host: str, prefixes: Sequence[str]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crawler.discovery import (
+    LinkReport,
     article_score,
     discover,
     filter_listed_urls,
@@ -152,3 +153,50 @@ def test_sitemap_urls_are_filtered_to_article_shapes() -> None:
         "http://x.cn/news.php?id=1234",
     ]
     assert filter_listed_urls(listed, r"re:/list-\d+") == ["http://x.cn/list-12.html"]
+
+
+HOSTILE_HREFS = (
+    "file:///etc/passwd",
+    "data:text/html;base64,PGgxPnBhZ2U8L2gxPg==",
+    "ftp://www.example.gov.cn/pub/t20240101_1.html",
+    "s3://bucket/t20240101_2.html",
+)
+
+
+@pytest.mark.parametrize("selector", ["ul.hostile", "//ul[@class='hostile']", "re:."])
+def test_override_never_yields_non_http_links(selector: str) -> None:
+    """An article_links override (CSS, XPath, regex) matching file:, data:, ftp: and s3: hrefs
+    yields none of them, even when nothing else matches; http(s) links beside them still come."""
+    hostile = "".join(
+        f'<li><a href="{href}">本地文件看起来像一篇很长的文章</a></li>' for href in HOSTILE_HREFS
+    )
+    page = parse_html(_page(f'<ul class="hostile">{hostile}</ul>'))
+    assert discover(page, BASE, article_links=selector).articles == []
+    mixed = parse_html(
+        _page(
+            f'<ul class="hostile">{hostile}<li><a href="/xwzx/t20240101_9.html">城市发展论坛开幕式举行</a></li></ul>'
+        )
+    )
+    assert discover(mixed, BASE, article_links=selector).articles == [
+        "http://www.example.gov.cn/xwzx/t20240101_9.html"
+    ]
+
+
+def test_no_non_http_link_comes_out_of_a_list_page() -> None:
+    """A <base href="file:///"> and non-http next-page links give no article, attachment or next
+    page (the TRS JS pager included); the sitemap filter drops them too."""
+    items = "".join(
+        f'<li><a href="t2024082{i}_{i}.html">第{i}届城市发展论坛在京召开会议纪要</a></li>'
+        for i in range(3)
+    )
+    html = (
+        '<html><head><base href="file:///var/www/"></head><body>'
+        f'<div class="list"><ul>{items}</ul></div><a href="plan.pdf">附件</a>'
+        '<script>createPageHTML(5, 0, "index", "html");</script></body></html>'
+    )
+    report = discover(parse_html(html), BASE)
+    assert report == LinkReport()
+    pager = '<a href="ftp://www.example.gov.cn/list_2.html">下一页</a>'
+    assert find_next_page(parse_html(_page(pager)), BASE) is None
+    assert filter_listed_urls(HOSTILE_HREFS, "re:.") == []
+    assert filter_listed_urls(HOSTILE_HREFS) == []

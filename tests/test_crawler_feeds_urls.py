@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from crawler.feeds import MAX_SITEMAP_ENTRIES, FeedKind, parse_feed, sniff_feed
-from crawler.urls import canonicalize, is_attachment_url, same_site
+from crawler.feeds import MAX_SITEMAP_ENTRIES, FeedKind, FeedLinks, parse_feed, sniff_feed
+from crawler.urls import canonicalize, is_attachment_url, is_http_url, same_site
 
 RSS = b"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>
 <item><title>a</title><link>http://x.cn/2024/a.html</link></item>
@@ -43,7 +43,7 @@ def test_html_is_not_a_feed() -> None:
 
 def test_canonicalize() -> None:
     assert canonicalize("HTTP://WWW.X.gov.CN:80/a/index.html#top") == "http://www.x.gov.cn/a/"
-    assert canonicalize("https://x.cn:443/a?utm_source=wx&id=2&b=1") == "https://x.cn/a?b=1&id=2"
+    assert canonicalize("https://x.cn:443/a?utm_source=wx&id=2&b=1") == "http://x.cn/a?b=1&id=2"
     assert canonicalize("http://x.cn/a;jsessionid=ABC?id=1") == "http://x.cn/a?id=1"
     assert (
         canonicalize("http://127.0.0.1:8080/x/../y/show-1.html")
@@ -53,13 +53,65 @@ def test_canonicalize() -> None:
     assert canonicalize("http://x.cn/a?sid=9&PHPSESSID=1&id=3") == "http://x.cn/a?id=3"
 
 
+def test_the_scheme_is_folded_in_the_key_only() -> None:
+    """http:// and https:// of one page are one canonical URL (the key; the fetched URL keeps its
+    scheme); default ports fold whatever the scheme; other ports stay; canonical is a fixpoint."""
+    key = canonicalize("http://x.cn/a/t1.html")
+    assert key == "http://x.cn/a/t1.html"
+    for variant in (
+        "https://x.cn/a/t1.html",
+        "HTTPS://X.cn:443/a/t1.html#top",
+        "https://x.cn:80/a/t1.html",
+        "http://x.cn:443/a/t1.html",
+    ):
+        assert canonicalize(variant) == key, variant
+    assert canonicalize("https://x.cn:8443/a") == "http://x.cn:8443/a"
+    assert canonicalize("https://[2001:db8::1]:443/a") == "http://[2001:db8::1]/a"
+    for url in ("https://x.cn:8443/a?b=1", "https://[2001:db8::1]/a", "http://x.cn/a/"):
+        assert canonicalize(canonicalize(url)) == canonicalize(url)
+
+
+def test_only_http_urls_are_fetchable() -> None:
+    assert is_http_url("http://x.cn/a") and is_http_url("HTTPS://x.cn")
+    for url in (
+        "file:///etc/passwd",
+        "data:text/html,<p>x</p>",
+        "ftp://x.cn/a",
+        "s3://bucket/key",
+        "javascript:alert(1)",
+        "http:///no-host",
+        "/relative",
+        "http://[::1",
+    ):
+        assert not is_http_url(url), url
+
+
+def test_feeds_and_sitemaps_yield_http_urls_only() -> None:
+    """file:, data: and ftp: entries of an RSS feed, an Atom feed, a sitemap or a sitemap index
+    are dropped; relative entries still resolve against the feed's http URL."""
+    rss = b"""<rss><channel><item><link>file:///etc/passwd</link></item>
+    <item><link>data:text/html;base64,PGgxPng8L2gxPg==</link></item>
+    <item><guid>ftp://x.cn/pub/a.html</guid></item>
+    <item><link>/2024/ok.html</link></item></channel></rss>"""
+    feed = parse_feed(rss, "http://x.cn/rss.xml")
+    assert feed is not None and feed.articles == ["http://x.cn/2024/ok.html"]
+    atom = b"""<feed xmlns="http://www.w3.org/2005/Atom"><entry><link href="file:///etc/hosts"/>
+    </entry></feed>"""
+    assert parse_feed(atom, "http://x.cn/atom.xml") == FeedLinks(FeedKind.ATOM)
+    sitemap = b"""<urlset><url><loc>file:///etc/passwd</loc></url>
+    <url><loc>https://x.cn/show-1.html</loc></url></urlset>"""
+    parsed = parse_feed(sitemap, "http://x.cn/sitemap.xml")
+    assert parsed is not None and parsed.articles == ["https://x.cn/show-1.html"]
+    index = b"""<sitemapindex><sitemap><loc>file:///etc/sitemap.xml</loc></sitemap>
+    <sitemap><loc>ftp://x.cn/s.xml</loc></sitemap></sitemapindex>"""
+    assert parse_feed(index, "http://x.cn/sitemap.xml") == FeedLinks(FeedKind.SITEMAP_INDEX)
+
+
 def test_mobile_hosts_fold_only_when_configured() -> None:
     folds = ("m.", "wap.", "www.")
     desktop = canonicalize("http://www.jm.gov.cn/xwzx/t20241104_1.html", folds)
     assert canonicalize("http://m.jm.gov.cn/xwzx/t20241104_1.html?from=timeline", folds) == desktop
-    assert canonicalize(
-        "https://WAP.jm.gov.cn:443/xwzx/t20241104_1.html", folds
-    ) == desktop.replace("http:", "https:")
+    assert canonicalize("https://WAP.jm.gov.cn:443/xwzx/t20241104_1.html", folds) == desktop
     assert canonicalize("http://m.jm.gov.cn/xwzx/t20241104_1.html") == (
         "http://m.jm.gov.cn/xwzx/t20241104_1.html"
     )

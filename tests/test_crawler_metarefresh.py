@@ -26,3 +26,12 @@ def test_a_page_without_one_is_passed_on_undecoded() -> None:
     response = HtmlResponse(request.url, body=body, encoding="gb18030", request=request)
     assert middleware().process_response(request, response) is response
     assert response._cached_ubody is None  # its text was never decoded
+
+
+def test_a_refresh_to_a_non_http_url_is_not_followed() -> None:
+    """Meta refreshes to file:, data: and ftp: URLs are never followed: the page is passed on."""
+    for target in ("file:///etc/passwd", "data:text/html,<p>x</p>", "ftp://x.cn/a.html"):
+        body = f'<html><head><meta http-equiv="refresh" content="0; url={target}"></head></html>'
+        request = Request("http://x.cn/old.html")
+        response = HtmlResponse(request.url, body=body.encode(), encoding="utf-8", request=request)
+        assert middleware().process_response(request, response) is response, target

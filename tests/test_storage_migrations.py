@@ -1,20 +1,35 @@
-"""The Alembic migrations build exactly the models' schema, and upgrading is safe to repeat."""
+"""The Alembic migrations build exactly the models' schema, upgrading is safe to repeat, and data
+migrations (0004: canonical URLs fold the scheme) rewrite stored rows correctly."""
 
 from __future__ import annotations
 
+import importlib.util
 import threading
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Index
 from sqlalchemy.engine import Connection, Engine
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel, select
 
 import storage.models  # noqa: F401  (registers the tables)
-from storage.db import StorageError, alembic_config, make_engine, upgrade_schema
+from crawler.urls import canonicalize
+from storage.db import MIGRATIONS_DIR, StorageError, alembic_config, make_engine, upgrade_schema
+from storage.models import (
+    Article,
+    ArticleHtml,
+    ArticleSignature,
+    Attachment,
+    CrawledUrl,
+    LshBand,
+    Source,
+    Story,
+)
 
 
 def schema_differences(connection: Connection) -> list[Any]:
@@ -105,3 +120,173 @@ def test_unreachable_database_names_the_url_without_password() -> None:
     message = str(raised.value)
     assert "cannot reach database postgresql+psycopg://fw:***@127.0.0.1:1/forumwatch" in message
     assert "s3cret" not in message
+
+
+# -- 0004: canonical URLs fold the scheme -------------------------------------------------------
+
+T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
+
+
+def fold_module() -> Any:
+    path = MIGRATIONS_DIR / "versions" / "0004_fold_scheme.py"
+    spec = importlib.util.spec_from_file_location("fold_scheme_migration", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def upgrade_to(engine: Engine, revision: str) -> None:
+    config = alembic_config()
+    with engine.connect() as connection, connection.begin():
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+@pytest.mark.parametrize(
+    "old_key",
+    [
+        "https://x.gov.cn/a/t20240101_1.html",
+        "https://x.gov.cn:8443/a?id=1",
+        "https://x.gov.cn:80/a",
+        "http://x.gov.cn:443/a",
+        "http://x.gov.cn:8080/a",
+        "http://x.gov.cn/a",
+        "https://[2001:db8::1]/a",
+        "https://[2001:db8::1]:8443/a",
+        "http://[2001:db8::1]:443/a?b=1&c=2",
+    ],
+)
+def test_migration_folds_keys_as_canonicalize_does(old_key: str) -> None:
+    """A key stored by the older code, re-canonicalized by the crawler and by the migration,
+    comes out the same (so stored keys match the keys new crawls look up)."""
+    assert fold_module().fold(old_key) == canonicalize(old_key)
+
+
+def _article(article_id: int, key: str, story_id: int | None = None) -> Article:
+    return Article(
+        id=article_id,
+        source_id="x",
+        url=key + "?from=list",
+        canonical_url=key,
+        text=f"article {article_id}",
+        content_hash=f"{article_id:064x}",
+        extracted_at=T0,
+        fetched_at=T0,
+        story_id=story_id,
+    )
+
+
+def _seed_0003(engine: Engine) -> None:
+    """Rows as the older code stored them: http and https of the same pages, side by side."""
+    with Session(engine) as session:
+        session.add(Source(id="x", name="X", start_urls=["https://x.example/"]))
+        session.add_all([Story(id=1, first_seen_at=T0), Story(id=2, first_seen_at=T0)])
+        session.flush()
+        session.add_all(
+            [
+                _article(1, "https://x.example/a/1.html", story_id=1),
+                _article(2, "http://x.example/a/1.html", story_id=2),  # same page as 1
+                _article(3, "https://x.example:443/b.html"),
+                _article(4, "https://x.example:8443/c.html"),
+                _article(5, "http://x.example/d.html"),
+                _article(6, "http://y.example/e.html", story_id=1),
+                _article(7, "https://y.example/e.html", story_id=1),  # same page as 6
+            ]
+        )
+        session.flush()
+        for article_id in (1, 2, 7):
+            session.add(ArticleHtml(article_id=article_id, raw_html=b"x"))
+            session.add(ArticleSignature(article_id=article_id, signature=b"s", shingles=3))
+            session.add(LshBand(band_key=article_id * 10, article_id=article_id))
+        session.add_all(
+            [
+                Attachment(id=1, source_id="x", url="u", canonical_url="https://x.example/f.pdf"),
+                Attachment(
+                    id=2,
+                    source_id="x",
+                    url="u",
+                    canonical_url="http://x.example/f.pdf",
+                    article_id=1,
+                ),
+                Attachment(
+                    id=3,
+                    source_id="x",
+                    url="u",
+                    canonical_url="http://x.example/g.pdf",
+                    article_id=2,
+                ),
+            ]
+        )
+        session.add_all(
+            [
+                CrawledUrl(
+                    canonical_url="https://x.example/a/1.html",
+                    source_id="x",
+                    state="article",
+                    last_seen_at=T0,
+                ),
+                CrawledUrl(
+                    canonical_url="http://x.example/a/1.html",
+                    source_id="x",
+                    state="error",
+                    last_seen_at=T0 + timedelta(days=1),
+                ),
+                CrawledUrl(canonical_url="https://x.example/h.html", source_id="x", state="gone"),
+                CrawledUrl(
+                    canonical_url="https://x.example/i.html",
+                    source_id="x",
+                    state="error",
+                    last_seen_at=T0,
+                ),
+                CrawledUrl(
+                    canonical_url="http://x.example/i.html",
+                    source_id="x",
+                    state="gone",
+                    last_seen_at=T0 + timedelta(days=2),
+                ),
+            ]
+        )
+        session.commit()
+
+
+def test_fold_scheme_migration_merges_http_and_https_rows(db_url: str) -> None:
+    """0004 on a database holding both schemes of some pages: every key is folded, one row per
+    page is kept (the first article; the attachment linked to an article; the URL state saying
+    the content is stored, else the latest), what hung on dropped articles is moved or removed,
+    and the unique constraints hold."""
+    engine = make_engine(db_url)
+    try:
+        upgrade_to(engine, "0003")
+        _seed_0003(engine)
+        upgrade_to(engine, "0004")
+        with Session(engine) as session:
+            articles = {a.id: (a.canonical_url, a.story_id) for a in session.exec(select(Article))}
+            assert articles == {
+                1: ("http://x.example/a/1.html", 1),
+                3: ("http://x.example/b.html", None),
+                4: ("http://x.example:8443/c.html", None),
+                5: ("http://x.example/d.html", None),
+                6: ("http://y.example/e.html", 1),
+            }
+            assert sorted(h.article_id for h in session.exec(select(ArticleHtml))) == [1]
+            assert sorted(s.article_id for s in session.exec(select(ArticleSignature))) == [1]
+            assert sorted(b.article_id for b in session.exec(select(LshBand))) == [1]
+            assert [s.id for s in session.exec(select(Story))] == [1]  # story 2 was left empty
+            attachments = {
+                a.id: (a.canonical_url, a.article_id) for a in session.exec(select(Attachment))
+            }
+            assert attachments == {
+                2: ("http://x.example/f.pdf", 1),
+                3: ("http://x.example/g.pdf", 1),  # moved from the dropped article 2
+            }
+            states = {u.canonical_url: u.state for u in session.exec(select(CrawledUrl))}
+            assert states == {
+                "http://x.example/a/1.html": "article",
+                "http://x.example/h.html": "gone",
+                "http://x.example/i.html": "gone",
+            }
+        with engine.connect() as connection:
+            assert schema_differences(connection) == []
+    finally:
+        engine.dispose()

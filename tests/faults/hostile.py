@@ -1,7 +1,8 @@
 """A programmable hostile site on loopback for the fault suite.
 
-``HostileSite`` serves routes given as callables on 127.0.0.1 (port 0) from a background thread,
-records every request, and stops promptly even while a handler drips a body slowly.
+``HostileSite`` serves routes given as callables on 127.0.0.1 (port 0; or on another loopback
+address, ``::1`` included) from a background thread, records every request, and stops promptly
+even while a handler drips a body slowly.
 ``write_config`` writes a forumwatch config for such sites (private networks allowed: the sites are
 on loopback), and ``crawl`` runs the real CLI against it with a bounded time.
 
@@ -66,7 +67,11 @@ def redirect(location: str, status: int = 302) -> Reply:
 class HostileSite:
     """Routes (exact path, or a path prefix ending in ``*``) -> handlers; 404 otherwise."""
 
-    def __init__(self, routes: Mapping[str, Handler] | None = None) -> None:
+    def __init__(
+        self, routes: Mapping[str, Handler] | None = None, *, host: str = "127.0.0.1"
+    ) -> None:
+        self.host = host
+        """Loopback address to listen on: 127.0.0.1, another 127.x.y.z, or ``::1``."""
         self.routes: dict[str, Handler] = dict(routes or {})
         self.requests: list[Request] = []
         self._lock = threading.Lock()
@@ -79,7 +84,8 @@ class HostileSite:
     @property
     def base_url(self) -> str:
         assert self._httpd is not None, "site not started"
-        return f"http://127.0.0.1:{self._httpd.server_port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self._httpd.server_port}"
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -149,11 +155,12 @@ class HostileSite:
         class _Server(ThreadingHTTPServer):
             daemon_threads = True
             block_on_close = False
+            address_family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
 
             def handle_error(self, request: Any, client_address: Any) -> None:
                 pass
 
-        self._httpd = _Server(("127.0.0.1", 0), _Handler)
+        self._httpd = _Server((self.host, 0), _Handler)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
