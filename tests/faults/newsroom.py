@@ -52,10 +52,11 @@ def article_text(n: int) -> str:
     )
 
 
-def article_page(n: int, *, head: str = "", extra_body: str = "") -> str:
+def article_page(n: int, *, head: str = "<meta charset='utf-8'>", extra_body: str = "") -> str:
+    """Article ``n``; ``head`` replaces the charset declaration, ``extra_body`` ends the text."""
     title = article_title(n)
     return (
-        f"<!DOCTYPE html><html><head><meta charset='utf-8'>{head}<title>{title}</title></head>"
+        f"<!DOCTYPE html><html><head>{head}<title>{title}</title></head>"
         f"<body><div class='article'><h1>{title}</h1>"
         f"<div class='info'>发布时间：2024-11-{1 + n % 28:02d} 来源：荆门市人民政府</div>"
         f"<div class='content'>{article_text(n)}{extra_body}</div></div></body></html>"
