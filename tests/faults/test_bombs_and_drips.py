@@ -14,6 +14,7 @@ import struct
 import threading
 import time
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -21,8 +22,9 @@ import brotli
 from backports import zstd
 
 import settings
-from tests.faults.hostile import HostileSite, Reply, Request, chunks, source, write_config
+from tests.faults.hostile import HostileSite, Reply, Request, chunks, html, source, write_config
 from tests.faults.newsroom import (
+    article_page,
     article_path,
     crawl_measured,
     news_routes,
@@ -178,36 +180,52 @@ def test_a_200_mb_body_is_cut_at_download_maxsize(tmp_path: Path) -> None:
 
 def test_a_one_byte_per_second_drip_is_cut_at_download_timeout(tmp_path: Path) -> None:
     """Scenario: an article link answers its headers at once, then one byte a second for 1,000
-    seconds; DOWNLOAD_TIMEOUT is 3 s with RETRY_TIMES 1.
-    Pass: every attempt at the drip is abandoned within DOWNLOAD_TIMEOUT + 3.5 s (Scrapy's timeout
-    covers the whole download, not the gap between bytes), it is tried at most twice, the crawl
-    ends within 45 s, exits 0, and counts the drip as one failure; the good articles are stored."""
+    seconds; another answers nothing at all for 60 s (a tarpit); DOWNLOAD_TIMEOUT is 3 s with
+    RETRY_TIMES 1.
+    Pass: every attempt at the drip is abandoned within DOWNLOAD_TIMEOUT + 3.5 s (Scrapy's
+    timeout covers the whole download, not the gap between bytes), each is tried at most twice,
+    the crawl ends within 45 s, exits 0, and counts each as one DownloadTimeoutError failure;
+    neither is stored, the good articles are."""
     timeout, retries = 3, 1
     sent = Sent()
+    release = threading.Event()
 
     def drip(request: Request) -> Reply:
         body = iter([b"<html><body><p>", *([b"x"] * 1000)])
         return Reply(body=sent.stream(request.path, body), pause=1.0)
 
-    links = [("/drip/1.html", "第九届城市发展论坛闭幕式在荆门举行")]
-    with HostileSite({**news_routes(GOOD, extra_links=links), "/drip/1.html": drip}) as site:
+    def tarpit(request: Request) -> Reply:
+        release.wait(60)
+        return html(article_page(99))
+
+    hostile = {"/drip/1.html": drip, "/tarpit/1.html": tarpit}
+    links = [(path, "第九届城市发展论坛闭幕式在荆门举行" + path[1:4]) for path in hostile]
+    with HostileSite({**news_routes(GOOD, extra_links=links), **hostile}) as site:
         config = write_config(
             tmp_path,
             [source("s", site.url("/news/"))],
             settings={**WORKERS_IN_PROCESS, "DOWNLOAD_TIMEOUT": timeout, "RETRY_TIMES": retries},
         )
-        result = crawl_measured(config, timeout=120)
-        attempts = site.paths().count("/drip/1.html")
+        try:
+            result = crawl_measured(config, timeout=120)
+        finally:
+            release.set()
+        requested = Counter(site.paths())
         base = site.base_url
         durations = list(sent.durations.get("/drip/1.html", []))
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.seconds < 45, f"took {result.seconds:.0f} s"
     result.assert_clean()
-    assert 1 <= attempts <= retries + 1
-    assert len(durations) == attempts and max(durations) < timeout + 3.5, durations
+    for path in hostile:
+        assert 1 <= requested[path] <= retries + 1, requested
+    assert len(durations) == requested["/drip/1.html"], durations
+    assert max(durations) < timeout + 3.5, durations
     db_url = f"sqlite:///{tmp_path / 'fw.db'}"
     assert stored_urls(db_url) == {base + article_path(n): 1 for n in GOOD}
     [run] = runs(db_url, "s")
-    assert (run["new_articles"], run["failed"]) == (3, 1)
-    assert "DownloadTimeoutError" in str(run["errors"])
+    assert (run["new_articles"], run["failed"]) == (3, 2)
+    errors = json.loads(run["errors"])
+    assert {entry["url"]: entry["error"].split(":")[0] for entry in errors} == {
+        base + path: "DownloadTimeoutError" for path in hostile
+    }
