@@ -49,7 +49,8 @@ def served(body: bytes, content_type: str | None) -> Reply:
 def test_charset_lies_are_decoded_from_the_bytes(tmp_path: Path) -> None:
     """Scenario: article pages whose declared charset lies: the header says UTF-8 and the page
     is GBK, the header says GBK and the page is UTF-8, a meta charset says gb2312 over UTF-8
-    bytes or utf-8 over GBK bytes, and header and meta both say UTF-8 over GBK bytes.
+    bytes or utf-8 over GBK bytes, header and meta both say UTF-8 over GBK bytes, and an
+    http-equiv meta says gbk over UTF-8 bytes served with no Content-Type at all.
     Pass: the crawl exits 0; each page is stored once with its Chinese title and body intact
     and no encoding_damage flag."""
     gbk_meta_utf8 = "<meta charset='utf-8'>"
