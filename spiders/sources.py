@@ -122,18 +122,17 @@ class SourceSpider(scrapy.Spider):
 
     def _request(self, source_id: str, url: str, kind: str, callback: Any, **meta: Any) -> Request:
         meta.update(fw_source=source_id, fw_kind=kind)
-        if kind == ARTICLE:
-            # Articles bypass the dupe filter (the database and _scheduled dedupe them) so a
-            # redirect loop ends in an error we can count instead of a silent drop.
-            return Request(
-                url,
-                callback=callback,
-                errback=self.on_error,
-                meta=meta,
-                dont_filter=True,
-                priority=10,
-            )
-        return Request(url, callback=callback, errback=self.on_error, meta=meta)
+        # Every request bypasses the dupe filter (the database and _scheduled dedupe articles,
+        # _lists_seen list pages) so a redirect or meta-refresh loop ends in an error we can
+        # count, and a start URL shared by two sources is read for each, instead of a silent drop.
+        return Request(
+            url,
+            callback=callback,
+            errback=self.on_error,
+            meta=meta,
+            dont_filter=True,
+            priority=10 if kind == ARTICLE else 0,
+        )
 
     # -- list pages, feeds, sitemaps ----------------------------------------------------------
 
