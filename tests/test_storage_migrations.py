@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -25,7 +26,6 @@ from storage.models import (
     ArticleHtml,
     ArticleSignature,
     Attachment,
-    CrawledUrl,
     LshBand,
     Source,
     Story,
@@ -177,6 +177,28 @@ def _article(article_id: int, key: str, story_id: int | None = None) -> Article:
     )
 
 
+_CRAWLED_URLS_0003 = sa.table(
+    "crawled_urls",
+    sa.column("canonical_url"),
+    sa.column("source_id"),
+    sa.column("state"),
+    sa.column("attempts"),
+    sa.column("first_seen_at"),
+    sa.column("last_seen_at"),
+)
+
+
+def _url(canonical_url: str, state: str, seen: datetime) -> dict[str, object]:
+    return {
+        "canonical_url": canonical_url,
+        "source_id": "x",
+        "state": state,
+        "attempts": 0,
+        "first_seen_at": seen,
+        "last_seen_at": seen,
+    }
+
+
 def _seed_0003(engine: Engine) -> None:
     """Rows as the older code stored them: http and https of the same pages, side by side."""
     with Session(engine) as session:
@@ -218,34 +240,16 @@ def _seed_0003(engine: Engine) -> None:
                 ),
             ]
         )
-        session.add_all(
+        # crawled_urls as of 0003 (the model has columns of later revisions)
+        session.execute(
+            sa.insert(_CRAWLED_URLS_0003),
             [
-                CrawledUrl(
-                    canonical_url="https://x.example/a/1.html",
-                    source_id="x",
-                    state="article",
-                    last_seen_at=T0,
-                ),
-                CrawledUrl(
-                    canonical_url="http://x.example/a/1.html",
-                    source_id="x",
-                    state="error",
-                    last_seen_at=T0 + timedelta(days=1),
-                ),
-                CrawledUrl(canonical_url="https://x.example/h.html", source_id="x", state="gone"),
-                CrawledUrl(
-                    canonical_url="https://x.example/i.html",
-                    source_id="x",
-                    state="error",
-                    last_seen_at=T0,
-                ),
-                CrawledUrl(
-                    canonical_url="http://x.example/i.html",
-                    source_id="x",
-                    state="gone",
-                    last_seen_at=T0 + timedelta(days=2),
-                ),
-            ]
+                _url("https://x.example/a/1.html", "article", T0),
+                _url("http://x.example/a/1.html", "error", T0 + timedelta(days=1)),
+                _url("https://x.example/h.html", "gone", T0),
+                _url("https://x.example/i.html", "error", T0),
+                _url("http://x.example/i.html", "gone", T0 + timedelta(days=2)),
+            ],
         )
         session.commit()
 
@@ -280,12 +284,16 @@ def test_fold_scheme_migration_merges_http_and_https_rows(db_url: str) -> None:
                 2: ("http://x.example/f.pdf", 1),
                 3: ("http://x.example/g.pdf", 1),  # moved from the dropped article 2
             }
-            states = {u.canonical_url: u.state for u in session.exec(select(CrawledUrl))}
+            rows = session.execute(
+                sa.select(_CRAWLED_URLS_0003.c.canonical_url, _CRAWLED_URLS_0003.c.state)
+            )
+            states = {url: state for url, state in rows}
             assert states == {
                 "http://x.example/a/1.html": "article",
                 "http://x.example/h.html": "gone",
                 "http://x.example/i.html": "gone",
             }
+        upgrade_schema(engine)  # the later revisions apply on top
         with engine.connect() as connection:
             assert schema_differences(connection) == []
     finally:
