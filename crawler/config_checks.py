@@ -186,7 +186,25 @@ def check_scrapy_settings(raw: Mapping[Any, Any]) -> tuple[dict[str, Any], list[
             values[key] = _coerce(key, value, known[key])
         except ValueError as exc:
             problems.append((key, str(exc)))
+    problems.extend(_conflicts(values))
     return values, problems
+
+
+def _conflicts(values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Settings each valid alone that stop a crawl from starting together."""
+    queue = str(
+        values.get("SCHEDULER_PRIORITY_QUEUE", "scrapy.pqueues.DownloaderAwarePriorityQueue")
+    )
+    if values.get("CONCURRENT_REQUESTS_PER_IP") and queue.endswith("DownloaderAwarePriorityQueue"):
+        return [
+            (
+                "CONCURRENT_REQUESTS_PER_IP",
+                "deprecated by Scrapy and refused by its default scheduler queue (the crawl "
+                "would not start); use CONCURRENT_REQUESTS_PER_DOMAIN, or also set "
+                "SCHEDULER_PRIORITY_QUEUE: scrapy.pqueues.ScrapyPriorityQueue",
+            )
+        ]
+    return []
 
 
 def _unknown(key: str, known: Mapping[str, Any]) -> str:

@@ -25,12 +25,13 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from lxml import etree
-from lxml.html import HtmlElement
+from lxml.html import HtmlElement, HTMLParser
 
 from crawler.metadata import visible_text
 from crawler.normalize import plain_line
 from crawler.urls import canonicalize, is_attachment_url, is_http_url, same_site
 
+_HTML_PARSER = HTMLParser(recover=True, no_network=True, huge_tree=True)
 _CHROME_TAGS = frozenset({"nav", "header", "footer", "aside"})
 _CHROME_TOKEN = re.compile(
     r"^(?:.*nav|menu.*|.*menu|foot.*|.*footer|header|banner|.*crumb.*|side.*|.*sidebar|aside|"
@@ -332,10 +333,11 @@ def _dedupe(urls: Iterable[str]) -> list[str]:
 
 
 def parse_html(text: str) -> HtmlElement:
-    """Parse HTML leniently into an lxml tree (never raises on junk)."""
+    """Parse HTML leniently into an lxml tree (never raises on junk); deep nesting (unclosed tags
+    on old pages) is read to libxml2's huge-tree depth."""
     from lxml import html
 
     try:
-        return html.document_fromstring(text or "<html></html>")
+        return html.document_fromstring(text or "<html></html>", parser=_HTML_PARSER)
     except (etree.ParserError, ValueError):
         return html.document_fromstring("<html></html>")

@@ -84,6 +84,12 @@ _GARBAGE_SHARE = 0.1  # random bytes: ~20 % replacement and control characters; 
 _GARBAGE_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f]")
 _HTML_START = re.compile(r"<!doctype|<html[\s>]", re.IGNORECASE)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
+# What a page over the size cut can lose before the cut without losing text: long attribute
+# values (inline base64 images pasted by editors, megabytes of them), scripts, styles, comments.
+_LONG_ATTRIBUTE = re.compile(r"""=\s*(?:"[^"<>]{1024,}"|'[^'<>]{1024,}')""")
+_INERT_BLOCKS = re.compile(
+    r"<(script|style)\b[^>]*>.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _CRUMB_SEPARATORS = re.compile(r"[>»›＞→]")
 _TOKEN_SPLIT = re.compile(r"[\s_\-]+")
@@ -101,7 +107,9 @@ _BLOCK_TAGS = frozenset({
     "fieldset", "legend", "hr", "center", "main", "details", "summary", "option", "body", "html",
 })
 # fmt: on
-_PARSER = HTMLParser(remove_comments=True, remove_pis=True, no_network=True, recover=True)
+_PARSER = HTMLParser(
+    remove_comments=True, remove_pis=True, no_network=True, recover=True, huge_tree=True
+)
 
 
 @dataclass(frozen=True)
@@ -253,7 +261,14 @@ def _replacement_chars(container: HtmlElement | None, title: str | None) -> int:
 
 
 def parse_html(html: str) -> HtmlElement | None:
-    """Parse (possibly junk-prefixed, fragmentary) HTML into a document tree, or None."""
+    """Parse (possibly junk-prefixed, fragmentary) HTML into a document tree, or None.
+
+    A page over ``_MAX_HTML_CHARS`` first loses its long attribute values, scripts, styles and
+    comments, so that text behind a pasted multi-megabyte inline image survives the cut. Nesting
+    is allowed to libxml2's huge-tree depth (2,048 levels, not 256): old pages with unclosed
+    ``<div>``/``<font>`` tags nest deep."""
+    if len(html) > _MAX_HTML_CHARS:
+        html = _INERT_BLOCKS.sub("", _LONG_ATTRIBUTE.sub('=""', html))
     html = html[:_MAX_HTML_CHARS]
     start = _HTML_START.search(html)
     if start and start.start() > 0:

@@ -196,6 +196,8 @@ def test_database_environment_override_is_checked(
         ({"DOWNLOADER_MIDDLEWARES": {"not a path": 1}}, "DOWNLOADER_MIDDLEWARES", "class path"),
         ({"LOG_LEVEL": "verbose"}, "LOG_LEVEL", "expected one of"),
         ({"FORUMWATCH_EXTRACT_WORKERS": "many"}, "FORUMWATCH_EXTRACT_WORKERS", "a number"),
+        # valid alone, but Scrapy's default queue refuses it and the crawl would not start
+        ({"CONCURRENT_REQUESTS_PER_IP": 2}, "CONCURRENT_REQUESTS_PER_IP", "PER_DOMAIN"),
     ],
 )
 def test_scrapy_settings_names_and_types(
@@ -204,6 +206,14 @@ def test_scrapy_settings_names_and_types(
     lines = _problems(tmp_path, yaml.safe_dump({"scrapy_settings": settings}))
     assert len(lines) == 1, lines
     assert f"forumwatch.yaml: scrapy_settings.{field}: " in lines[0] and problem in lines[0]
+
+
+def test_per_ip_concurrency_is_accepted_with_a_queue_that_supports_it(tmp_path: Path) -> None:
+    settings = {
+        "CONCURRENT_REQUESTS_PER_IP": 2,
+        "SCHEDULER_PRIORITY_QUEUE": "scrapy.pqueues.ScrapyPriorityQueue",
+    }
+    assert _problems(tmp_path, yaml.safe_dump({"scrapy_settings": settings})) == []
 
 
 def test_scrapy_settings_are_coerced_like_scrapy_reads_them(tmp_path: Path) -> None:
