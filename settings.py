@@ -20,9 +20,9 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.5
-# Scrapy's downloader with the per-site cap kept at DOWNLOAD_DELAY 0 (see crawler/downloader.py);
+# Scrapy's downloader with the per-site cap kept at DOWNLOAD_DELAY 0 (see crawler/crawl/downloader.py);
 # build_settings keeps it whatever the config says.
-DOWNLOADER = "crawler.downloader.PoliteDownloader"
+DOWNLOADER = "crawler.crawl.downloader.PoliteDownloader"
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False  # on by default in Scrapy; an open port nobody needs (scrapy#3429)
 
@@ -41,7 +41,7 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 DNS_TIMEOUT = 15
 HTTPERROR_ALLOW_ALL = False
 
-# --- Network safety (crawler/middlewares/netguard.py, crawler/resolver.py) --------------------
+# --- Network safety (crawler/crawl/middlewares/netguard.py, crawler/crawl/resolver.py) --------------------
 # Only http and https are ever fetched: Scrapy's file, data, ftp and s3 handlers are off, so no
 # link, redirect or feed entry can read a local file, and no ftp:// link can hang a crawl
 # (DOWNLOAD_TIMEOUT does not apply to FTP). The network guard refuses other schemes first.
@@ -53,23 +53,23 @@ FORUMWATCH_ALLOW_PRIVATE_NETWORKS = False
 # one intranet site, or ["127.0.0.1/32"] in tests that must see every other address refused.
 FORUMWATCH_ALLOWED_NETWORKS: list[str] = []
 # Scrapy's caching resolver, checking answers against the same rule at connection time.
-TWISTED_DNS_RESOLVER = "crawler.resolver.GuardedResolver"
+TWISTED_DNS_RESOLVER = "crawler.crawl.resolver.GuardedResolver"
 
 DOWNLOADER_MIDDLEWARES = {
     # first: judged before robots.txt is fetched or anything is queued
-    "crawler.middlewares.netguard.NetworkGuardMiddleware": 50,
+    "crawler.crawl.middlewares.netguard.NetworkGuardMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "crawler.middlewares.retry.BackoffRetryMiddleware": 550,
+    "crawler.crawl.middlewares.retry.BackoffRetryMiddleware": 550,
     # the same meta-refresh handling, without decoding pages that have no refresh tag
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
-    "crawler.middlewares.metarefresh.QuickMetaRefreshMiddleware": 580,
+    "crawler.crawl.middlewares.metarefresh.QuickMetaRefreshMiddleware": 580,
     # RFC 9309: a robots.txt answering 5xx (or unreachable) disallows the host for this crawl
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "crawler.middlewares.robots.RobotsTxtRfcMiddleware": 100,
+    "crawler.crawl.middlewares.robots.RobotsTxtRfcMiddleware": 100,
 }
 ITEM_PIPELINES = {
-    "crawler.pipelines.extract.ExtractPipeline": 300,
-    "crawler.pipelines.store.StorePipeline": 800,
+    "crawler.crawl.pipelines.extract.ExtractPipeline": 300,
+    "crawler.crawl.pipelines.store.StorePipeline": 800,
 }
 
 # --- Engine tuning (measured in ../shared/NOTES.md) ----------------------------------------------

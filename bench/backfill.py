@@ -109,7 +109,7 @@ def stored_summary(database: str, specs: list[sitegen.ArticleSpec], port: int) -
     """How many articles are stored, and how many got the title and date the page states."""
     from sqlmodel import select
 
-    from crawler.urls import canonicalize
+    from crawler.discover.urls import canonicalize
     from storage.db import get_engine, session_scope
     from storage.models import Article, CrawlRun
 
@@ -154,8 +154,8 @@ def measure_ceiling(
 ) -> dict[str, Any]:
     """Pages/s of the extraction code alone (extraction, then normalization, flags and
     relevance: what a worker does per page), one process on one core, after a warm-up."""
-    from crawler.article_builder import article_content
-    from crawler.extraction import extract_article
+    from crawler.crawl.article_builder import article_content
+    from crawler.extract.extraction import extract_article
 
     chosen = _spread(specs, sample)
     warmup = _spread(specs, WARMUP_PAGES)

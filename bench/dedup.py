@@ -38,10 +38,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.article_builder import article_content  # noqa: E402
+from crawler.analyze.dedup import BANDS, NUM_PERM, Signature, band_key_matrix  # noqa: E402
 from crawler.config import SourceConfig  # noqa: E402
-from crawler.dedup import BANDS, NUM_PERM, Signature, band_key_matrix  # noqa: E402
-from crawler.extraction import ExtractedArticle  # noqa: E402
+from crawler.crawl.article_builder import article_content  # noqa: E402
+from crawler.extract.extraction import ExtractedArticle  # noqa: E402
 from storage import queries  # noqa: E402
 from storage.db import make_engine, session_scope, upgrade_schema  # noqa: E402
 from storage.models import Article, NewArticle  # noqa: E402

@@ -3,7 +3,7 @@
 Run: ``.venv/bin/python bench/relevance.py [--verbose]`` (also part of ``make bench``). Reads
 ``tests/fixtures/relevance/articles.yaml`` (hand-labelled forum/summit reports and the everyday
 items that share their pages), scores each article as forumwatch does (normalize, then
-``crawler.relevance.score_article``), and prints precision and recall of ``relevant``, the
+``crawler.analyze.relevance.score_article``), and prints precision and recall of ``relevant``, the
 misclassified articles with the rules that fired, topic agreement, and the accuracy of the
 extracted event name, city and dates. Targets: precision >= 0.95 and recall >= 0.95.
 """
@@ -22,9 +22,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.events import find_event  # noqa: E402
-from crawler.normalize import normalize_field, normalize_text  # noqa: E402
-from crawler.relevance import score_article  # noqa: E402
+from crawler.analyze.events import find_event  # noqa: E402
+from crawler.analyze.normalize import normalize_field, normalize_text  # noqa: E402
+from crawler.analyze.relevance import score_article  # noqa: E402
 
 EVAL_SET = ROOT / "tests" / "fixtures" / "relevance" / "articles.yaml"
 

@@ -112,7 +112,7 @@ def config_mapping(sources: list[Source], port: int, database: str) -> dict[str,
 def prime(database: str, raw_config: dict[str, Any], sources: list[Source], port: int) -> int:
     """Record every article URL as already stored, through the storage API; returns the count."""
     from crawler.config import parse_config
-    from crawler.urls import canonicalize
+    from crawler.discover.urls import canonicalize
     from storage import queries
     from storage.db import get_engine, reset_engines, session_scope, upgrade_schema
     from storage.models import UrlRecord

@@ -32,7 +32,7 @@ from crawler.config import Config, ConfigError, load_config
 from crawler.records import story_record
 
 if TYPE_CHECKING:
-    from crawler.runner import CrawlResult
+    from crawler.crawl.runner import CrawlResult
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_ALL_FAILED, EXIT_STOPPED = 0, 1, 2, 3, 4
 EXIT_CODES = (
@@ -143,7 +143,7 @@ def crawl(
     Exits 0 when at least one source was read, 3 when every source failed, 4 when the crawl
     stopped before it finished, 128+N when stopped by signal N.
     """
-    from crawler.runner import CrawlStartError, build_settings, run_crawl
+    from crawler.crawl.runner import CrawlStartError, build_settings, run_crawl
 
     config = _config()
     try:
@@ -280,7 +280,7 @@ def explain(
     article_id: Annotated[int, typer.Argument(help="Article id (see `articles`).")],
 ) -> None:
     """Why an article scored as it did: the relevance rules that fired, its topics and flags."""
-    from crawler.relevance import score_article
+    from crawler.analyze.relevance import score_article
     from storage.db import session_scope
 
     engine = _engine(_config())
@@ -312,7 +312,7 @@ def reextract(
     ] = None,
 ) -> None:
     """Rebuild every stored article from its saved HTML (after an extraction fix)."""
-    from crawler.reextract import SourceOptions, reextract_all
+    from crawler.crawl.reextract import SourceOptions, reextract_all
     from storage import queries
     from storage.db import session_scope
 
@@ -349,9 +349,9 @@ def extract(
     ] = False,
 ) -> None:
     """Show what forumwatch extracts from pages, without storing anything."""
-    from crawler.article_builder import safe_extract
-    from crawler.content import is_page
-    from crawler.fetch_one import read_input
+    from crawler.crawl.article_builder import safe_extract
+    from crawler.crawl.fetch_one import read_input
+    from crawler.extract.content import is_page
     from crawler.records import extracted_record
 
     failures = 0

@@ -118,7 +118,7 @@ class SourceConfig(BaseModel):
 
 
 def _check_selector(value: str) -> None:
-    """An XPath (as ``crawler.discovery`` tells them apart) or a CSS selector that compiles."""
+    """An XPath (as ``crawler.discover.links`` tells them apart) or a CSS selector that compiles."""
     from cssselect import SelectorError
     from lxml import etree
     from lxml.cssselect import CSSSelector

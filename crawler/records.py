@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from crawler.extraction import ExtractedArticle
+    from crawler.extract.extraction import ExtractedArticle
 
 
 CHINA_TZ = timezone(timedelta(hours=8))
@@ -93,7 +93,7 @@ def extracted_record(
     source: str, article: ExtractedArticle, *, keep_traditional: bool = False
 ) -> dict[str, Any]:
     """JSON-ready dict of an extraction that was not stored (``forumwatch extract``)."""
-    from crawler.analysis import analyze
+    from crawler.analyze.analysis import analyze
 
     analyzed = analyze(article, keep_traditional=keep_traditional)
     return {

@@ -22,14 +22,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from crawler.analyze.relevance import Relevance, topic_labels
+from crawler.analyze.spam import find_spam
 from crawler.config import SourceConfig
+from crawler.crawl.tally import CrawlTally
 from crawler.records import article_record, published_iso, story_record
-from crawler.relevance import Relevance, topic_labels
-from crawler.spam import find_spam
-from crawler.tally import CrawlTally
 
 if TYPE_CHECKING:
-    from crawler.runner import CrawlResult
+    from crawler.crawl.runner import CrawlResult
 
 _COLUMNS = ("list_pages", "new_articles", "known_articles", "failed", "attachments")
 _HEADERS = ("lists", "new", "known", "failed", "attachments")

@@ -1,7 +1,7 @@
 """The generic source spider: one crawl over every configured source, list pages to articles.
 
 Each source's start URLs may be list/column pages, RSS/Atom feeds or sitemaps. List pages give
-article links (``crawler.discovery``) and the next list page; an article URL already known to the
+article links (``crawler.discover.links``) and the next list page; an article URL already known to the
 database is never requested again. Pagination stops at the first page with nothing unseen once
 the start URL's chain of list pages has been walked to its end by a crawl that finished
 (``SourceWalk``); until then every crawl walks the whole chain, so a killed backfill resumes.
@@ -31,17 +31,23 @@ from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler import processes
 from crawler.config import SourceConfig
-from crawler.content import NOT_A_PAGE, header_charset, is_document, is_page, looks_binary_type
-from crawler.crawl_store import CrawlStore
-from crawler.discovery import discover, filter_listed_urls, parse_html
-from crawler.encoding import decode_html
-from crawler.feeds import FeedKind, parse_feed
-from crawler.items import AttachmentItem, PageItem
-from crawler.middlewares.robots import RobotsUnavailable
-from crawler.tally import CrawlTally
-from crawler.urls import canonicalize, is_attachment_url
+from crawler.crawl import processes
+from crawler.crawl.items import AttachmentItem, PageItem
+from crawler.crawl.middlewares.robots import RobotsUnavailable
+from crawler.crawl.store import CrawlStore
+from crawler.crawl.tally import CrawlTally
+from crawler.discover.feeds import FeedKind, parse_feed
+from crawler.discover.links import discover, filter_listed_urls, parse_html
+from crawler.discover.urls import canonicalize, is_attachment_url
+from crawler.extract.content import (
+    NOT_A_PAGE,
+    header_charset,
+    is_document,
+    is_page,
+    looks_binary_type,
+)
+from crawler.extract.encoding import decode_html
 from storage.models import NewAttachment, SourceWalk, UrlRecord, WalkEnd
 
 logger = logging.getLogger(__name__)

@@ -124,7 +124,7 @@ class ArticleContent(SQLModel):
     """Hex SHA-256 of ``text``, computed by the caller."""
     extracted_at: datetime
     flags: list[str] = Field(default_factory=list, sa_type=JSON)
-    """Quality flag codes (``crawler.quality``): spam_injection, encoding_damage, no_date ..."""
+    """Quality flag codes (``crawler.analyze.quality``): spam_injection, encoding_damage, no_date ..."""
     relevant: bool | None = Field(default=None, index=True)
     """A forum/summit/conference article, by the relevance scorer; None before scoring."""
     relevance_score: float | None = None
@@ -175,7 +175,7 @@ class Story(SQLModel, table=True):
 
 
 class ArticleSignature(SQLModel, table=True):
-    """An article's MinHash signature (``crawler.dedup``), for confirming near-duplicates."""
+    """An article's MinHash signature (``crawler.analyze.dedup``), for confirming near-duplicates."""
 
     __tablename__ = "article_signatures"
 
@@ -205,7 +205,7 @@ class NewArticle(ArticleBase):
     """An article to store, with its compressed page and how a redirect reached it."""
 
     signature: bytes | None = None
-    """MinHash values of the text (``crawler.dedup.Signature.to_bytes``); None when too short."""
+    """MinHash values of the text (``crawler.analyze.dedup.Signature.to_bytes``); None when too short."""
     shingles: int = 0
 
     raw_html_compressed: bytes

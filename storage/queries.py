@@ -19,8 +19,8 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, select
 
+from crawler.analyze.dedup import Signature
 from crawler.config import SourceConfig
-from crawler.dedup import Signature
 from storage import stories
 from storage.db import StorageError
 from storage.models import (

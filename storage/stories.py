@@ -9,7 +9,7 @@ moment still give them one story.
 
 An article joins a story by, in order: the same normalized text (``content_hash``) as a stored
 article; a near-duplicate found through the LSH bands and confirmed by the signatures
-(``crawler.dedup.is_duplicate``); else it starts a story. A relevant article whose event (name,
+(``crawler.analyze.dedup.is_duplicate``); else it starts a story. A relevant article whose event (name,
 start date) matches another story's links the two stories through ``event_group``.
 """
 
@@ -25,7 +25,7 @@ from sqlalchemy import Table, bindparam, func, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
-from crawler.dedup import Signature, band_keys, is_duplicate, signature
+from crawler.analyze.dedup import Signature, band_keys, is_duplicate, signature
 from storage.models import Article, ArticleSignature, LshBand, Story
 
 ADVISORY_LOCK_KEY: Final = 0x66770001  # pg_advisory_xact_lock key of story assignment

@@ -8,8 +8,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from crawler.cli import app, crawl_outcome
-from crawler.runner import CrawlResult
-from crawler.tally import CrawlTally
+from crawler.crawl.runner import CrawlResult
+from crawler.crawl.tally import CrawlTally
 
 runner = CliRunner()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.discovery import (
+from crawler.discover.links import (
     LinkReport,
     article_score,
     discover,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from crawler.feeds import MAX_SITEMAP_ENTRIES, FeedKind, FeedLinks, parse_feed, sniff_feed
-from crawler.urls import canonicalize, is_attachment_url, is_http_url, same_site
+from crawler.discover.feeds import MAX_SITEMAP_ENTRIES, FeedKind, FeedLinks, parse_feed, sniff_feed
+from crawler.discover.urls import canonicalize, is_attachment_url, is_http_url, same_site
 
 RSS = b"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>
 <item><title>a</title><link>http://x.cn/2024/a.html</link></item>

@@ -5,7 +5,7 @@ from __future__ import annotations
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 
-from crawler.middlewares.metarefresh import QuickMetaRefreshMiddleware
+from crawler.crawl.middlewares.metarefresh import QuickMetaRefreshMiddleware
 
 
 def middleware() -> QuickMetaRefreshMiddleware:

@@ -17,13 +17,13 @@ from scrapy.utils.test import get_crawler
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
-from crawler.addresses import AddressPolicy, address_kind, parse_host
 from crawler.config import parse_config
-from crawler.fetch_one import Refused as ExtractRefused
-from crawler.fetch_one import _checked_connection, check_url, fetch_url
-from crawler.middlewares.netguard import NetworkGuardMiddleware, Refused
-from crawler.resolver import AddressRefused, GuardedResolver
-from crawler.runner import NETWORK_GUARD, build_settings
+from crawler.crawl.fetch_one import Refused as ExtractRefused
+from crawler.crawl.fetch_one import _checked_connection, check_url, fetch_url
+from crawler.crawl.middlewares.netguard import NetworkGuardMiddleware, Refused
+from crawler.crawl.resolver import AddressRefused, GuardedResolver
+from crawler.crawl.runner import NETWORK_GUARD, build_settings
+from crawler.discover.addresses import AddressPolicy, address_kind, parse_host
 from tests.faults.hostile import HostileSite, html, redirect
 
 STRICT = AddressPolicy()
@@ -306,7 +306,7 @@ def test_crawl_settings_carry_the_config_rule_and_keep_the_guard() -> None:
     guard (only naming it with None removes it); the resolver checks answers."""
     strict = build_settings(parse_config({"sources": []}))
     assert strict.getbool("FORUMWATCH_ALLOW_PRIVATE_NETWORKS") is False
-    assert strict["TWISTED_DNS_RESOLVER"] == "crawler.resolver.GuardedResolver"
+    assert strict["TWISTED_DNS_RESOLVER"] == "crawler.crawl.resolver.GuardedResolver"
     allowing = build_settings(parse_config({"sources": [], "allow_private_networks": True}))
     assert allowing.getbool("FORUMWATCH_ALLOW_PRIVATE_NETWORKS") is True
     replaced = build_settings(
@@ -315,7 +315,7 @@ def test_crawl_settings_carry_the_config_rule_and_keep_the_guard() -> None:
     middlewares = replaced.getdict("DOWNLOADER_MIDDLEWARES")
     assert middlewares["x.Y"] == 10 and middlewares[NETWORK_GUARD] == 50
     # merged over ours: our retry and robots components stay
-    assert middlewares["crawler.middlewares.retry.BackoffRetryMiddleware"] == 550
+    assert middlewares["crawler.crawl.middlewares.retry.BackoffRetryMiddleware"] == 550
     removed = build_settings(
         parse_config({"scrapy_settings": {"DOWNLOADER_MIDDLEWARES": {NETWORK_GUARD: None}}})
     )

@@ -1,4 +1,4 @@
-"""crawler.dedup: signatures equal datasketch's, and the duplicate decision on real edits."""
+"""crawler.analyze.dedup: signatures equal datasketch's, and the duplicate decision on real edits."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from datasketch import MinHash
 
-from crawler.dedup import (
+from crawler.analyze.dedup import (
     BANDS,
     NUM_PERM,
     SEED,
@@ -18,7 +18,7 @@ from crawler.dedup import (
     shingles,
     signature,
 )
-from crawler.normalize import normalize_text
+from crawler.analyze.normalize import normalize_text
 
 SEEDS = Path(__file__).resolve().parent / "sites" / "seeds"  # copies of ../shared/seeds
 

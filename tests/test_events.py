@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from crawler.events import find_event
+from crawler.analyze.events import find_event
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Unit tests for crawler.boilerplate: line-level cleanup and the pattern cache."""
+"""Unit tests for crawler.extract.boilerplate: line-level cleanup and the pattern cache."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler import boilerplate
-from crawler.boilerplate import (
+from crawler.extract import boilerplate
+from crawler.extract.boilerplate import (
     clean_lines,
     get_patterns,
     is_meta_line,

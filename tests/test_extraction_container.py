@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crawler.extraction import extract_from_text
+from crawler.extract.extraction import extract_from_text
 
 SIDEBAR = (
     "本院是住房和城乡建设部直属事业单位，主要承担全国市长和城市管理干部的培训任务，"

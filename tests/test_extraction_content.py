@@ -1,4 +1,4 @@
-"""Pages, documents and garbage: ``crawler.content`` sniffing and the extraction's own refusal of
+"""Pages, documents and garbage: ``crawler.extract.content`` sniffing and the extraction's own refusal of
 binary content."""
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler.article_builder import build_article
-from crawler.content import NOT_A_PAGE, is_document, is_page, looks_like_text
-from crawler.extraction import extract_article, is_garbage
-from crawler.items import ArticleItem, NotPageItem, PageItem
+from crawler.crawl.article_builder import build_article
+from crawler.crawl.items import ArticleItem, NotPageItem, PageItem
+from crawler.extract.content import NOT_A_PAGE, is_document, is_page, looks_like_text
+from crawler.extract.extraction import extract_article, is_garbage
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extraction"
 TEXT = "城市更新论坛在杭州举行，来自全国的三百余位嘉宾参加论坛。" * 40

@@ -13,11 +13,11 @@ import pytest
 from rich.console import Console
 
 from crawler import views
-from crawler.analysis import analyze
-from crawler.boilerplate import normalize_line
-from crawler.discovery import discover, parse_html
-from crawler.extraction import extract_from_text
-from crawler.normalize import normalize_field, normalize_text, plain_line, strip_controls
+from crawler.analyze.analysis import analyze
+from crawler.analyze.normalize import normalize_field, normalize_text, plain_line, strip_controls
+from crawler.discover.links import discover, parse_html
+from crawler.extract.boilerplate import normalize_line
+from crawler.extract.extraction import extract_from_text
 
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 PARAGRAPH = (
@@ -147,7 +147,7 @@ def test_views_show_markup_literally_and_drop_controls() -> None:
 
 
 def test_crawl_summary_errors_are_data() -> None:
-    from crawler.tally import CrawlTally
+    from crawler.crawl.tally import CrawlTally
 
     tally = CrawlTally(["s[/x]"])
     tally.error("s[/x]", "http://e.example/[/red]\x1b[2J", "HTTP 500 [link=x]")

@@ -1,4 +1,4 @@
-"""Unit tests for crawler.dates: only stated publication dates, never body or related-list dates."""
+"""Unit tests for crawler.extract.dates: only stated publication dates, never body or related-list dates."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from crawler.dates import (
+from crawler.extract.dates import (
     PublicationDate,
     date_from_head,
     date_from_meta,

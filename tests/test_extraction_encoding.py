@@ -1,4 +1,4 @@
-"""Unit tests for crawler.encoding: Chinese pages decode without mojibake whatever they claim."""
+"""Unit tests for crawler.extract.encoding: Chinese pages decode without mojibake whatever they claim."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import codecs
 
 import pytest
 
-from crawler.encoding import decode_html, normalize_codec
+from crawler.extract.encoding import decode_html, normalize_codec
 
 TEXT = "城市发展论坛在荆门举行，与会专家围绕绿色发展、产业转型等议题展开研讨。" * 5
 

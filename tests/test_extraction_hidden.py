@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from lxml.html import HtmlElement, document_fromstring
 
-from crawler.analysis import analyze
-from crawler.css import parse_declarations, parse_selector, parse_stylesheet
-from crawler.extraction import extract_from_text
-from crawler.hidden import PROPERTIES, find_hidden, read_styles
+from crawler.analyze.analysis import analyze
+from crawler.extract.css import parse_declarations, parse_selector, parse_stylesheet
+from crawler.extract.extraction import extract_from_text
+from crawler.extract.hidden import PROPERTIES, find_hidden, read_styles
 
 SPAM = "尊龙官网注册送88元"
 PARAGRAPH = (

@@ -1,10 +1,10 @@
-"""Unit tests for crawler.language: script check first, deterministic langdetect after."""
+"""Unit tests for crawler.extract.language: script check first, deterministic langdetect after."""
 
 from __future__ import annotations
 
 import pytest
 
-from crawler.language import detect_language
+from crawler.extract.language import detect_language
 
 ZH = "5月21日，2021产城中国市长论坛在太原开幕，来自中部地区的11位市长出席论坛。"
 EN = "The mayors' forum opened in Taiyuan on Friday, bringing together city leaders and investors."

@@ -1,10 +1,16 @@
-"""Unit tests for crawler.metadata: title suffix stripping, site name, origin and author."""
+"""Unit tests for crawler.extract.metadata: title suffix stripping, site name, origin and author."""
 
 from __future__ import annotations
 
 import pytest
 
-from crawler.metadata import find_author, find_origin, find_site_name, find_title, split_title
+from crawler.extract.metadata import (
+    find_author,
+    find_origin,
+    find_site_name,
+    find_title,
+    split_title,
+)
 
 
 @pytest.mark.parametrize(

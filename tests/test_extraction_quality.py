@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from crawler.extraction import ExtractedArticle, extract_article
+from crawler.extract.extraction import ExtractedArticle, extract_article
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extraction"
 NAMES = sorted(path.stem for path in FIXTURES.glob("*.html"))

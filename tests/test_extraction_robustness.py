@@ -12,7 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from crawler.extraction import ExtractedArticle, extract_article, extract_from_text, parse_html
+from crawler.extract.extraction import (
+    ExtractedArticle,
+    extract_article,
+    extract_from_text,
+    parse_html,
+)
 
 PARAGRAPH = (
     "9月11日至12日，首届长江中游城市群协同发展论坛在武汉举行，三省代表围绕产业协作深入交流。"
@@ -135,7 +140,7 @@ def test_hundred_kb_page_speed() -> None:
 
 def test_stage_imports_neither_scrapy_nor_the_database() -> None:
     code = (
-        "import sys, crawler.extraction, crawler.encoding, crawler.language;"
+        "import sys, crawler.extract.extraction, crawler.extract.encoding, crawler.extract.language;"
         "bad = [m for m in sys.modules if m.split('.')[0] in "
         "('scrapy', 'twisted', 'sqlalchemy', 'sqlmodel', 'storage', 'psycopg')];"
         "print(','.join(bad))"

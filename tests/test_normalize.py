@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.normalize import normalize_field, normalize_spacing, normalize_text
+from crawler.analyze.normalize import normalize_field, normalize_spacing, normalize_text
 
 SEEDS = Path(__file__).resolve().parent / "sites" / "seeds"  # copies of ../shared/seeds
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from crawler import spam
-from crawler.analysis import analyze
-from crawler.extraction import ExtractedArticle
-from crawler.mojibake import repair_text
-from crawler.quality import QualityInput, quality_flags
-from crawler.spam import find_spam, load_patterns
+from crawler.analyze import spam
+from crawler.analyze.analysis import analyze
+from crawler.analyze.mojibake import repair_text
+from crawler.analyze.quality import QualityInput, quality_flags
+from crawler.analyze.spam import find_spam, load_patterns
+from crawler.extract.extraction import ExtractedArticle
 
 SEEDS = Path(__file__).resolve().parent / "sites" / "seeds"  # copies of ../shared/seeds
 BODY = (

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from bench.relevance import evaluate, load_set
-from crawler.normalize import normalize_field, normalize_text
-from crawler.relevance import RULES_FILE, TOPICS_FILE, load_rules, score_article
+from crawler.analyze.normalize import normalize_field, normalize_text
+from crawler.analyze.relevance import RULES_FILE, TOPICS_FILE, load_rules, score_article
 
 FORUM = (
     "11月19日至21日，2017中国新型城市论坛荆门峰会在荆门国际会展中心举行。来自联合国人居署、"

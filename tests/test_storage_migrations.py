@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, SQLModel, select
 
 import storage.models  # noqa: F401  (registers the tables)
-from crawler.urls import canonicalize
+from crawler.discover.urls import canonicalize
 from storage.db import MIGRATIONS_DIR, StorageError, alembic_config, make_engine, upgrade_schema
 from storage.models import (
     Article,

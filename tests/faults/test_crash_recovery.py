@@ -28,8 +28,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from crawler.config import SourceConfig
-from crawler.crawl_store import CrawlStore
-from crawler.processes import ProcessStamp, start_stamp, this_process
+from crawler.crawl.processes import ProcessStamp, start_stamp, this_process
+from crawler.crawl.store import CrawlStore
 from storage import queries
 from storage.db import make_engine, session_scope, upgrade_schema
 from storage.models import Article, CrawledUrl, CrawlRun, SourceWalk
@@ -246,7 +246,7 @@ grandchild.wait()
 """
 WATCHING_GRANDCHILD = """
 import os, time
-from crawler.processes import die_with_parent
+from crawler.crawl.processes import die_with_parent
 die_with_parent(os.getppid(), use_prctl=False, interval=0.2)
 time.sleep(60)
 """
@@ -266,7 +266,7 @@ def test_parent_watch_ends_a_worker_without_the_kernel_signal(tmp_path: Path) ->
         assert child.stdout is not None
         grandchild = int(child.stdout.readline())
         stamp = start_stamp(grandchild)
-        time.sleep(1.0)  # the grandchild has imported crawler.processes and armed its watch
+        time.sleep(1.0)  # the grandchild has imported crawler.crawl.processes and armed its watch
         assert alive([(grandchild, stamp)]) == [grandchild]
         child.kill()
         child.wait(timeout=10)

@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from crawler.urls import canonicalize
+from crawler.discover.urls import canonicalize
 from tests.faults.hostile import HostileSite, Reply, Request, html, source, write_config
 from tests.faults.newsroom import (
     article_links,

@@ -42,7 +42,7 @@ Row = dict[str, Any]
 
 
 def fold(key: str) -> str:
-    """A stored canonical URL with the scheme folded, as ``crawler.urls.canonicalize`` now does."""
+    """A stored canonical URL with the scheme folded, as ``crawler.discover.urls.canonicalize`` now does."""
     if not key.startswith(("http://", "https://")):
         return key
     try:

@@ -18,7 +18,7 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from crawler.urls import is_http_url
+from crawler.discover.urls import is_http_url
 
 # The sitemaps.org limit per file (50,000 URLs): a longer sitemap is read up to it, the rest counted.
 MAX_SITEMAP_ENTRIES = 50_000

@@ -8,9 +8,9 @@ through the engine too), before robots.txt is asked and before anything is queue
 1. The scheme must be http or https (``file:``, ``data:``, ``ftp:``, ``s3:`` handlers are also
    switched off in ``settings.py``, so a request that got past this still reads nothing local).
 2. Unless ``FORUMWATCH_ALLOW_PRIVATE_NETWORKS`` (the config's ``allow_private_networks``) is on,
-   an IP-literal host in any spelling is judged by ``crawler.addresses``, and a name by the address
+   an IP-literal host in any spelling is judged by ``crawler.discover.addresses``, and a name by the address
    it resolves to. Resolution goes through the reactor's resolver, whose cache the connection then
-   uses; ``crawler.resolver.GuardedResolver`` checks the answer again at connection time.
+   uses; ``crawler.crawl.resolver.GuardedResolver`` checks the answer again at connection time.
    ``FORUMWATCH_ALLOWED_NETWORKS`` lists networks allowed anyway (CIDR).
 
 A refused request raises ``Refused`` (an ``IgnoreRequest``): the request's errback counts it as a
@@ -30,9 +30,9 @@ from scrapy.http import Request
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 
-from crawler.addresses import AddressPolicy, parse_host
-from crawler.resolver import AddressRefused, policy_from_settings
-from crawler.urls import HTTP_SCHEMES
+from crawler.crawl.resolver import AddressRefused, policy_from_settings
+from crawler.discover.addresses import AddressPolicy, parse_host
+from crawler.discover.urls import HTTP_SCHEMES
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 extraction stage removes hidden elements from the text and hands their text to the spam check.
 
 Pure; reads no settings. Styles come from ``style`` attributes and the page's own ``<style>``
-blocks (``crawler.css``: case-insensitive, ``!important`` honoured, the later or more specific
+blocks (``crawler.extract.css``: case-insensitive, ``!important`` honoured, the later or more specific
 declaration winning as in CSS; external style sheets are not fetched). An element is hidden by:
 
 - the ``hidden`` attribute; ``display: none``; ``opacity: 0``;
@@ -26,8 +26,8 @@ from functools import lru_cache
 
 from lxml.html import HtmlElement
 
-from crawler import xpaths
-from crawler.css import (
+from crawler.extract import xpaths
+from crawler.extract.css import (
     Declarations,
     StyleSheet,
     for_screens,

@@ -1,13 +1,13 @@
 """Scrapy's caching DNS resolver, refusing answers that point into private networks.
 
-Installed as ``TWISTED_DNS_RESOLVER``. The downloader middleware ``crawler.middlewares.netguard``
+Installed as ``TWISTED_DNS_RESOLVER``. The downloader middleware ``crawler.crawl.middlewares.netguard``
 judges every request before it is queued; this resolver judges the answer again when the
 connection is made, so a name that resolved to a public address for the check and to 127.0.0.1
 for the connection (DNS rebinding; or with ``DNSCACHE_ENABLED: false``) still cannot reach a
 private address. A refused answer fails like an unknown name (``DNSLookupError``).
 
 Reads ``FORUMWATCH_ALLOW_PRIVATE_NETWORKS`` and ``FORUMWATCH_ALLOWED_NETWORKS`` (see
-``crawler.addresses``) plus Scrapy's ``DNSCACHE_ENABLED``, ``DNSCACHE_SIZE`` and ``DNS_TIMEOUT``.
+``crawler.discover.addresses``) plus Scrapy's ``DNSCACHE_ENABLED``, ``DNSCACHE_SIZE`` and ``DNS_TIMEOUT``.
 Names of the proxies configured in the environment (``http_proxy``...) are exempt: a proxy
 on the local network is the user's own choice, not a crawled site's.
 """
@@ -25,7 +25,7 @@ from twisted.internet.base import ReactorBase
 from twisted.internet.defer import Deferred
 from twisted.internet.error import DNSLookupError
 
-from crawler.addresses import AddressPolicy
+from crawler.discover.addresses import AddressPolicy
 
 logger = logging.getLogger(__name__)
 

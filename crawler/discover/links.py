@@ -27,9 +27,9 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 from lxml import etree
 from lxml.html import HtmlElement, HTMLParser
 
-from crawler.metadata import visible_text
-from crawler.normalize import plain_line
-from crawler.urls import canonicalize, is_attachment_url, is_http_url, same_site
+from crawler.analyze.normalize import plain_line
+from crawler.discover.urls import canonicalize, is_attachment_url, is_http_url, same_site
+from crawler.extract.metadata import visible_text
 
 _HTML_PARSER = HTMLParser(recover=True, no_network=True, huge_tree=True)
 _CHROME_TAGS = frozenset({"nav", "header", "footer", "aside"})

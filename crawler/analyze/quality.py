@@ -2,7 +2,7 @@
 
 Pure; no settings read. Flags (documented in README; codes are only ever added):
 
-- ``spam_injection``: gambling/casino SEO spam inserted into the page (``crawler.spam``);
+- ``spam_injection``: gambling/casino SEO spam inserted into the page (``crawler.analyze.spam``);
 - ``encoding_damage``: mojibake, ``?`` runs or replacement characters left after repair;
 - ``encoding_repaired``: reversible mojibake was repaired;
 - ``traditional_converted``: traditional characters were converted to simplified;

@@ -139,9 +139,9 @@ HEADINGS = XPath(
     " and (contains(@class, 'title') or contains(@class, 'Title') or contains(@id, 'title')"
     " or contains(@class, 'biaoti') or contains(@class, 'bt') or contains(@id, 'Title'))]"
 )
-# Elements that may be hidden by their own attributes (``crawler.hidden`` reads the styles).
+# Elements that may be hidden by their own attributes (``crawler.extract.hidden`` reads the styles).
 STYLED_OR_HIDDEN = XPath("//*[@style or @hidden]")
-# Style sheets of the page itself (``crawler.hidden`` keeps those for every screen).
+# Style sheets of the page itself (``crawler.extract.hidden`` keeps those for every screen).
 STYLE_SHEETS = XPath("//style")
 # Elements a style rule's rightmost compound may match, by class, id or tag.
 BY_CLASS = XPath(

@@ -18,11 +18,11 @@ from scrapy.utils.misc import load_object
 from twisted.python.failure import Failure
 
 from crawler.config import Config, SourceConfig
-from crawler.downloader import PoliteDownloader
-from crawler.tally import CrawlTally
+from crawler.crawl.downloader import PoliteDownloader
+from crawler.crawl.tally import CrawlTally
 
 TickCallback = Callable[[CrawlTally], None]
-NETWORK_GUARD = "crawler.middlewares.netguard.NetworkGuardMiddleware"
+NETWORK_GUARD = "crawler.crawl.middlewares.netguard.NetworkGuardMiddleware"
 # Settings holding component mappings: a config's mapping is merged over ours.
 _COMPONENT_MAPPINGS = (
     "DOWNLOADER_MIDDLEWARES",
@@ -66,7 +66,7 @@ def build_settings(
 
     The downloader is always ``PoliteDownloader`` (or a subclass of it): Scrapy's own lets one
     host take every queued request at once when ``DOWNLOAD_DELAY`` is 0, whatever
-    ``CONCURRENT_REQUESTS_PER_DOMAIN`` says (see ``crawler.downloader``).
+    ``CONCURRENT_REQUESTS_PER_DOMAIN`` says (see ``crawler.crawl.downloader``).
 
     Component mappings in the config (``DOWNLOADER_MIDDLEWARES``, ``ITEM_PIPELINES``...) are merged
     over ours rather than replacing them, so adding a middleware keeps our retry, robots and

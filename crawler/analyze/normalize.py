@@ -14,7 +14,7 @@ Pure functions; no settings read. In order:
    leading indentation removed.
 
 Paragraph breaks survive: the text stays one paragraph per line, without blank lines.
-Encoding damage is handled by ``crawler.mojibake`` before this stage.
+Encoding damage is handled by ``crawler.analyze.mojibake`` before this stage.
 """
 
 from __future__ import annotations

@@ -17,9 +17,10 @@ from typing import Any
 
 import yaml
 
-from crawler.dates import starts_with_date, strip_pinyin
+from crawler.datafiles import DATA_DIR
+from crawler.extract.dates import starts_with_date, strip_pinyin
 
-PATTERNS_FILE = Path(__file__).parent / "data" / "boilerplate.yaml"
+PATTERNS_FILE = DATA_DIR / "boilerplate.yaml"
 
 _WORD = re.compile(r"\w")
 _SPACES = re.compile(r"\s+")

@@ -1,7 +1,7 @@
 """Which network addresses the crawler may connect to: the rule against private-network requests.
 
-Pure: no settings read, no Scrapy. The downloader middleware ``crawler.middlewares.netguard``, the
-DNS resolver ``crawler.resolver`` and ``forumwatch extract`` (``crawler.fetch_one``) all judge
+Pure: no settings read, no Scrapy. The downloader middleware ``crawler.crawl.middlewares.netguard``, the
+DNS resolver ``crawler.crawl.resolver`` and ``forumwatch extract`` (``crawler.crawl.fetch_one``) all judge
 addresses with an ``AddressPolicy`` built from ``allow_private_networks`` (the config) and
 ``FORUMWATCH_ALLOWED_NETWORKS`` (a setting).
 

@@ -16,10 +16,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
-from crawler import processes
 from crawler.config import SourceConfig
-from crawler.processes import ProcessStamp
-from crawler.urls import canonicalize
+from crawler.crawl import processes
+from crawler.crawl.processes import ProcessStamp
+from crawler.discover.urls import canonicalize
 from storage import queries
 from storage.db import get_engine, session_scope, upgrade_schema
 from storage.models import NewArticle, NewAttachment, SourceWalk, UrlRecord

@@ -1,6 +1,6 @@
 """From a fetched page to a storable article: extraction, hashing and compression in one call.
 
-Runs in extraction worker processes (``crawler.pipelines.extract``) and in ``reextract``; pure
+Runs in extraction worker processes (``crawler.crawl.pipelines.extract``) and in ``reextract``; pure
 apart from the models it fills.
 """
 
@@ -12,12 +12,12 @@ import zlib
 from datetime import UTC, datetime
 from typing import Any
 
-from crawler.analysis import analyze
-from crawler.content import NOT_A_PAGE
-from crawler.dedup import signature
-from crawler.extraction import ExtractedArticle, extract_article
-from crawler.items import ArticleItem, NotPageItem, PageItem
-from crawler.urls import canonicalize, is_attachment_url
+from crawler.analyze.analysis import analyze
+from crawler.analyze.dedup import signature
+from crawler.crawl.items import ArticleItem, NotPageItem, PageItem
+from crawler.discover.urls import canonicalize, is_attachment_url
+from crawler.extract.content import NOT_A_PAGE
+from crawler.extract.extraction import ExtractedArticle, extract_article
 from storage.models import NewArticle, NewAttachment
 
 logger = logging.getLogger(__name__)
@@ -28,7 +28,8 @@ COMPRESSION_LEVEL = 3  # 0.9 ms and 19% of the size for a 100 KB page; level 6: 
 def warm_up() -> None:
     """Load what the first page would otherwise pay for: the pattern files, the relevance rules,
     the OpenCC dictionaries. Run once by each worker process as it starts."""
-    from crawler import boilerplate, normalize, relevance, spam
+    from crawler.analyze import normalize, relevance, spam
+    from crawler.extract import boilerplate
 
     boilerplate.get_patterns()
     spam.get_patterns()

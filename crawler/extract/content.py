@@ -15,7 +15,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from crawler.encoding import declared_codecs
+from crawler.extract.encoding import declared_codecs
 
 NOT_A_PAGE = "not a page (binary content)"  # the error recorded for such a response
 SNIFF_BYTES = 8192

@@ -3,7 +3,7 @@
 The main process reads batches of compressed HTML and writes updates; worker processes
 decompress and extract. Reading batch N+1 and writing batch N-1 overlap with the workers
 extracting batch N, so the main process never leaves the workers idle for long. The workers die
-with the main process, even when it is killed (``crawler.processes``).
+with the main process, even when it is killed (``crawler.crawl.processes``).
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from multiprocessing.pool import AsyncResult
 
 from sqlalchemy.engine import Engine
 
-from crawler.article_builder import article_content, decompress_html, safe_extract, warm_up
-from crawler.pipelines.extract import worker_count
-from crawler.processes import die_with_parent
+from crawler.crawl.article_builder import article_content, decompress_html, safe_extract, warm_up
+from crawler.crawl.pipelines.extract import worker_count
+from crawler.crawl.processes import die_with_parent
 from storage import queries
 from storage.db import session_scope
 from storage.models import ArticleUpdate

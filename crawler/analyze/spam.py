@@ -15,7 +15,9 @@ from typing import Any
 
 import yaml
 
-SPAM_FILE = Path(__file__).parent / "data" / "spam.yaml"
+from crawler.datafiles import DATA_DIR
+
+SPAM_FILE = DATA_DIR / "spam.yaml"
 
 
 @dataclass(frozen=True)

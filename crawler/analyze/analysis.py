@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from crawler.events import find_event
-from crawler.extraction import ExtractedArticle
-from crawler.mojibake import repair_text
-from crawler.normalize import normalize_field, normalize_text
-from crawler.quality import QualityInput, quality_flags
-from crawler.relevance import score_article
-from crawler.spam import find_spam
+from crawler.analyze.events import find_event
+from crawler.analyze.mojibake import repair_text
+from crawler.analyze.normalize import normalize_field, normalize_text
+from crawler.analyze.quality import QualityInput, quality_flags
+from crawler.analyze.relevance import score_article
+from crawler.analyze.spam import find_spam
+from crawler.extract.extraction import ExtractedArticle
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,13 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-CITIES_FILE = Path(__file__).parent / "data" / "cities.yaml"
+from crawler.datafiles import DATA_DIR
+
+CITIES_FILE = DATA_DIR / "cities.yaml"
 
 _SUFFIX = r"(?:论坛|峰会|年会|博览会|研讨会|对话会|洽谈会|推介会|交流会|大会|会议|座谈会)"
 _NAME_CHAR = r"[^\s，。、；：:“”‘’（）()《》「」|｜!?！？在于由将已的举召开]"

@@ -1,7 +1,7 @@
 """The extraction stage: page bytes + URL -> a clean article (title, text, dates, origin ...).
 
 Pure and self-contained: imports neither Scrapy nor the database and reads no settings, so it
-runs in worker processes and in ``reextract``. The page is decoded by ``crawler.encoding``,
+runs in worker processes and in ``reextract``. The page is decoded by ``crawler.extract.encoding``,
 parsed once with lxml, and read in three passes over that one tree:
 
 1. metadata (meta tags, ``<title>``, headings, attachment links) from the intact tree;
@@ -10,7 +10,7 @@ parsed once with lxml, and read in three passes over that one tree:
 3. the article text: the CMS's own content container when there is one (``xpaths``), else the
    densest block of paragraphs (a small readability-style scorer that handles ``<br>`` and
    table layouts), else trafilatura on the chrome-stripped tree (``fast`` mode, no metadata,
-   tree-size guarded); then line-level cleanup (``crawler.boilerplate``).
+   tree-size guarded); then line-level cleanup (``crawler.extract.boilerplate``).
 
 Reads no settings. Speed: ~15-25 ms for a 100 KB page on this kind of machine.
 
@@ -33,13 +33,14 @@ from lxml import etree
 from lxml.html import HtmlElement, HTMLParser, document_fromstring
 from trafilatura.settings import DEFAULT_CONFIG
 
-from crawler import xpaths
-from crawler.boilerplate import Patterns, clean_lines, get_patterns, normalize_line
-from crawler.dates import find_publication_date
-from crawler.encoding import decode_html
-from crawler.hidden import find_hidden, read_styles
-from crawler.language import detect_language
-from crawler.metadata import (
+from crawler.analyze.spam import find_spam
+from crawler.extract import xpaths
+from crawler.extract.boilerplate import Patterns, clean_lines, get_patterns, normalize_line
+from crawler.extract.dates import find_publication_date
+from crawler.extract.encoding import decode_html
+from crawler.extract.hidden import find_hidden, read_styles
+from crawler.extract.language import detect_language
+from crawler.extract.metadata import (
     find_attachments,
     find_author,
     find_origin,
@@ -50,7 +51,6 @@ from crawler.metadata import (
     read_meta,
     visible_text,
 )
-from crawler.spam import find_spam
 
 logger = logging.getLogger(__name__)
 
@@ -152,7 +152,7 @@ def extract_article(
 
 def is_garbage(text: str) -> bool:
     """Decoded text whose start is largely replacement and control characters: binary content
-    that reached extraction (``crawler.content`` should have refused it already)."""
+    that reached extraction (``crawler.extract.content`` should have refused it already)."""
     sample = text[:_GARBAGE_SAMPLE]
     bad = sample.count("\ufffd") + len(_GARBAGE_CONTROL.findall(sample))
     return bad > len(sample) * _GARBAGE_SHARE
@@ -285,7 +285,7 @@ def parse_html(html: str) -> HtmlElement | None:
 
 def _drop_non_content(tree: HtmlElement) -> str:
     """Remove scripts, styles, form controls and hidden elements (keeping their tails); returns
-    the text of the hidden elements (``crawler.hidden``) for the spam check."""
+    the text of the hidden elements (``crawler.extract.hidden``) for the spam check."""
     styles = read_styles(tree)
     etree.strip_elements(tree, *_NON_CONTENT_TAGS, with_tail=False)
     found = find_hidden(tree, styles)

@@ -3,7 +3,7 @@
 A URL is fetched with urllib under the crawler's rules: http and https only (redirects to any
 other scheme are refused, and the opener has no file, ftp or data handler), and unless
 ``allow_private_networks`` is given no loopback, private or link-local address
-(``crawler.addresses``), judged for the URL and every redirect hop, by name resolution before the
+(``crawler.discover.addresses``), judged for the URL and every redirect hop, by name resolution before the
 request and again on the address actually connected to (unless a proxy makes the connection).
 """
 
@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urljoin, urlsplit
 
-from crawler.addresses import AddressPolicy, parse_host
-from crawler.content import header_charset
-from crawler.urls import HTTP_SCHEMES
+from crawler.discover.addresses import AddressPolicy, parse_host
+from crawler.discover.urls import HTTP_SCHEMES
+from crawler.extract.content import header_charset
 
 USER_AGENT = "forumwatch/0.1 (extract; +https://github.com/forumwatch/forumwatch)"
 MAX_BYTES = 16 * 1024 * 1024

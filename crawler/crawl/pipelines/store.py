@@ -14,7 +14,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 from twisted.internet import task
 
-from crawler.items import ArticleItem, AttachmentItem
+from crawler.crawl.items import ArticleItem, AttachmentItem
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 Scrapy runs callbacks and pipelines on one thread; extraction (trafilatura + our passes) costs
 far more than crawling, so it runs in a process pool and the reactor only awaits the result.
-The workers die with the crawl process, even when it is killed (``crawler.processes``); with them
+The workers die with the crawl process, even when it is killed (``crawler.crawl.processes``); with them
 gone, multiprocessing's resource tracker sees its pipe close and exits too.
 Reads ``FORUMWATCH_EXTRACT_WORKERS`` (None: one per core; 0: extract in Scrapy's process).
 A page that turns out to be binary content (``NotPageItem``) is counted as a failure of its source
@@ -21,8 +21,8 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 
-from crawler.article_builder import build_article
-from crawler.items import NotPageItem, PageItem
+from crawler.crawl.article_builder import build_article
+from crawler.crawl.items import NotPageItem, PageItem
 from storage.models import UrlRecord
 
 logger = logging.getLogger(__name__)
@@ -31,10 +31,10 @@ logger = logging.getLogger(__name__)
 def _start_worker(parent_pid: int) -> None:
     """Tie the worker's life to the crawl process, then import and load the heavy parts once,
     before the first page arrives."""
-    from crawler.processes import die_with_parent
+    from crawler.crawl.processes import die_with_parent
 
     die_with_parent(parent_pid)
-    from crawler.article_builder import warm_up
+    from crawler.crawl.article_builder import warm_up
 
     warm_up()
 

@@ -1,7 +1,7 @@
 """Article metadata other than dates: title, author, origin (来源/转自) and site name.
 
 Pure functions over an lxml tree and rendered text lines; no settings read. Label and suffix
-patterns come from ``crawler/data/boilerplate.yaml`` via ``crawler.boilerplate``. Cheaper than
+patterns come from ``crawler/data/boilerplate.yaml`` via ``crawler.extract.boilerplate``. Cheaper than
 trafilatura's metadata pass, and tuned to Chinese pages: the title is the article's own heading
 when ``<title>`` confirms it, else ArticleTitle/og:title, else ``<title>`` without its site-name
 suffix or prefix (``..._荆门市人民政府``, ``... - 商务部投资促进事务局``, ``...|中国城市发展研究会``).
@@ -15,10 +15,10 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
 
-from crawler import xpaths
-from crawler.boilerplate import get_patterns, label_view, normalize_line
-from crawler.dates import parse_date
-from crawler.normalize import plain_line
+from crawler.analyze.normalize import plain_line
+from crawler.extract import xpaths
+from crawler.extract.boilerplate import get_patterns, label_view, normalize_line
+from crawler.extract.dates import parse_date
 
 _SEPARATOR = re.compile(r"\s*(?:_{1,2}|\|{1,2}|｜|::|»)\s*|\s+[-–—－]{1,2}\s+|\s*--\s*")
 _GLUED_SITE = re.compile(r"[-—–－](?P<site>[^-—–－\d]{2,25})$")

@@ -17,7 +17,8 @@ from typing import Any, Literal
 
 import yaml
 
-DATA_DIR = Path(__file__).parent / "data"
+from crawler.datafiles import DATA_DIR
+
 RULES_FILE = DATA_DIR / "relevance.yaml"
 TOPICS_FILE = DATA_DIR / "topics.yaml"
 
