@@ -162,6 +162,11 @@ def test_pinyin_readings_do_not_hide_labels() -> None:
     assert date_from_head(
         ["發(fā)布時間：2024-07-26 來源：城投專委會 瀏覽次數(shù)：1234 次 閱讀"]
     ) == (PublicationDate(date(2024, 7, 26)))
+    # one reading for two characters, full-width brackets: the same rule as normalization's
+    assert date_from_head(["發佈時間（shí jiān）：2024-07-26"]) == PublicationDate(
+        date(2024, 7, 26)
+    )
+    assert starts_with_date("發(fā)布時間：2024-07-26 來(lái)源：新華社")
 
 
 def test_script_variables_and_their_priority() -> None:

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from crawler.analyze.normalize import normalize_field, normalize_spacing, normalize_text
+from crawler.analyze.script import HAN_CHAR, strip_pinyin
 
-SEEDS = Path(__file__).resolve().parent / "sites" / "seeds"  # copies of ../shared/seeds
+SEEDS = Path(__file__).resolve().parent / "sites" / "seeds"  # real article texts, damage included
 
 
 @pytest.mark.parametrize(
@@ -26,6 +27,34 @@ SEEDS = Path(__file__).resolve().parent / "sites" / "seeds"  # copies of ../shar
 )
 def test_traditional_and_pinyin(raw: str, clean: str) -> None:
     assert normalize_text(raw).text == clean
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean", "removed"),
+    [
+        ("相關(guān)負(fù)責(zé)人", "相關負責人", 3),
+        ("負責(fù zé)人", "負責人", 1),  # one reading for two characters
+        ("會（huì）議", "會議", 1),
+        # after debris of a mis-decoded character the reading is still no text (seed 000)
+        ("瘯嚓P(guān)負(fù)責(zé)人", "瘯嚓P負責人", 3),
+        ("科技創(chuàng)新I(yè)", "科技創新I", 2),
+        # no tone mark, no syllable, upper case, or standing apart: not a reading
+        ("我們(men)", "我們(men)", 0),
+        ("附件(pdf)", "附件(pdf)", 0),
+        ("咖啡(café)馆", "咖啡(café)馆", 0),
+        ("采用PPP(公私合营)模式(2024)", "采用PPP(公私合营)模式(2024)", 0),
+        ("拼音 (pīn yīn)", "拼音 (pīn yīn)", 0),
+        ("Beijing(Běijīng)", "Beijing(Běijīng)", 0),
+    ],
+)
+def test_pinyin_rule(raw: str, clean: str, removed: int) -> None:
+    assert strip_pinyin(raw) == (clean, removed)
+
+
+def test_han_ranges() -> None:
+    # Unified Ideographs, Extension A, Compatibility Ideographs; not the Yijing hexagrams
+    assert all(HAN_CHAR.match(char) for char in "中國㐀䶵﨑")
+    assert not any(HAN_CHAR.match(char) for char in "䷀aＡ，。ぁ한")
 
 
 def test_keep_traditional_still_removes_pinyin() -> None:

@@ -15,7 +15,7 @@ from crawler.analyze.quality import QualityInput, quality_flags
 from crawler.analyze.spam import find_spam, load_patterns
 from crawler.extract.extraction import ExtractedArticle
 
-SEEDS = Path(__file__).resolve().parent / "sites" / "seeds"  # copies of ../shared/seeds
+SEEDS = Path(__file__).resolve().parent / "sites" / "seeds"  # real article texts, damage included
 BODY = (
     "10月27日，由全国市长研修学院主办的2024年市长论坛在北京举办。论坛以发展新质生产力为主题，"
     "来自全国各地的市长、副市长，有关部门负责同志和专家学者共300余人参加。\n"

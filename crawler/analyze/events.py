@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from crawler.analyze.script import HAN
 from crawler.datafiles import DATA_DIR
 
 CITIES_FILE = DATA_DIR / "cities.yaml"
@@ -69,7 +70,7 @@ def _cities() -> _Cities:
     alternation = "|".join(map(re.escape, names))
     short = "|".join(map(re.escape, abbreviations))
     held = re.compile(
-        rf"在(?:[\u4e00-\u9fff]{{2,3}}省|[\u4e00-\u9fff]{{2,8}}自治区)?"
+        rf"在(?:[{HAN}]{{2,3}}省|[{HAN}]{{2,8}}自治区)?"
         rf"(?:(?P<city>{alternation})(?!省|区|县|镇|乡|路|街|大道)(?:市)?[^，。；]{{0,20}}?"
         rf"|(?P<abbr>{short})){_HELD}"
     )

@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_HAN = re.compile(r"[\u4e00-\u9fff]")
+from crawler.analyze.script import HAN, HAN_CHAR
+
 # How UTF-8 or GBK bytes look when read as Latin-1/cp1252: runs of Latin-1 letters and the
 # cp1252 symbols that continuation bytes become; a run needs two Latin-1 letters to count.
 _LATIN1_RUN = re.compile(
@@ -24,12 +25,12 @@ _LATIN1_RUN = re.compile(
 )
 # Latin-1 letters (× and ÷ are not: ××× is the placeholder of government templates)
 _LATIN1_LETTER = re.compile("[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff]")
-_CJK_SIDE = "\u4e00-\u9fff、，。：；“”！"
+_CJK_SIDE = f"{HAN}、，。：；“”！"
 # ``?`` where a GBK decoder dropped bytes: a run next to Chinese text, one before ``!`` or a
 # quote, or one between two Han characters that does not end a question (吗/呢/么/吧...).
 _QUESTION_IN_HAN = re.compile(
     f'(?<=[{_CJK_SIDE}])\\?{{2,}}|\\?{{2,}}(?=[{_CJK_SIDE}])|(?<=[{_CJK_SIDE}])\\?(?=[!“”"])'
-    "|(?<=[\u4e00-\u9fff])(?<![吗呢么吧啊呀嘛])\\?(?=[\u4e00-\u9fff])|\\?{3,}"
+    f"|(?<=[{HAN}])(?<![吗呢么吧啊呀嘛])\\?(?=[{HAN}])|\\?{{3,}}"
 )
 _REPLACEMENT = "\ufffd"
 # Byte pairs UTF-8 Chinese becomes when decoded as GBK: the classic tell-tale sequences.
@@ -56,7 +57,7 @@ def repair_text(text: str, replacement_chars: int = 0) -> EncodingReport:
     damaged = replacement_chars + text.count(_REPLACEMENT)
     damaged += len(_QUESTION_IN_HAN.findall(text))
     damaged += len(_GBK_TELLS.findall(text))
-    if _HAN.search(text):
+    if HAN_CHAR.search(text):
         damaged += sum(1 for run in _LATIN1_RUN.findall(text) if _is_mojibake_run(run))
     return EncodingReport(text=text, damaged=damaged, repaired=repaired)
 
@@ -100,4 +101,4 @@ def _decode_back(run: str) -> str | None:
 
 def _mostly_han(text: str) -> bool:
     letters = [char for char in text if not char.isspace()]
-    return bool(letters) and len(_HAN.findall(text)) >= 0.6 * len(letters)
+    return bool(letters) and len(HAN_CHAR.findall(text)) >= 0.6 * len(letters)

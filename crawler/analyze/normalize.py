@@ -5,7 +5,8 @@ Pure functions; no settings read. In order:
 1. leftover markup and entities removed (``</p>``, ``&nbsp;``, ``&amp;``), with the text of any
    ``<script>``/``<style>`` block written out as text; then control characters (C0 but newline
    and tab, DEL, C1) removed, *after* entities are decoded (``&#27;`` is an ESC);
-2. pinyin readings that some sites insert after characters removed (``會(huì)議`` -> ``會議``);
+2. pinyin readings that some sites insert after characters removed (``會(huì)議`` -> ``會議``;
+   the rule is ``crawler.analyze.script.strip_pinyin``);
 3. traditional characters converted to simplified (OpenCC ``t2s``), unless the source keeps them;
 4. full-width letters and digits made half-width (Chinese punctuation stays full-width);
 5. spacing damage repaired: spaces before punctuation (and after opening brackets) removed,
@@ -21,10 +22,11 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+from crawler.analyze.script import HAN, strip_pinyin
 
 # A script or style block that reached the text as text (a <title> is raw text to the parser).
 _CODE_BLOCK = re.compile(
@@ -36,19 +38,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]{0,20}(?:\s[^<>]{0,300})?/?>")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
-_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
-# A bracketed reading right after a Han character: one to three pinyin syllables with a tone
-# mark (a bracketed word such as "(PPP)", "(2024)" or "(café)" is left alone).
-_PINYIN = re.compile(
-    rf"(?<=[\u3400-\u9fff\uf900-\ufaff])[(（]\s*(?P<reading>[a-zü{_TONED}]{{1,7}}"
-    rf"(?:\s+[a-zü{_TONED}]{{1,7}}){{0,2}})\s*[)）]"
-)
-_TONE_MARKS = frozenset(_TONED)
-_SYLLABLE = re.compile(
-    r"^(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
-    r"(?:iang|iong|uang|ueng|ang|eng|ing|ong|ian|iao|uai|uan|üan|ai|ei|ao|ou|an|en|er|ia|ie|"
-    r"iu|in|ua|uo|ui|un|ün|üe|ue|a|o|e|i|u|ü|ng|n|m)$"
-)
 _HALF_WIDTH = str.maketrans(
     {
         **{chr(code): chr(code - 0xFEE0) for code in range(0xFF10, 0xFF1A)},
@@ -63,12 +52,11 @@ _HALF_WIDTH = str.maketrans(
         "\ufeff": "",
     }
 )
-_CJK = "\u3400-\u9fff\uf900-\ufaff"
 _SPACES = re.compile(r"[ \t]+")
 # spaces before punctuation (ASCII or Chinese), after opening brackets and quotes
 _BEFORE_PUNCT = re.compile(r"(?<=\S) +(?=[，。、；：？！”’）》〉】」』〕…,.;:!?)\]%])")
 _AFTER_OPEN = re.compile(r"(?<=[“‘（《〈【「『〔(\[]) +")
-_AFTER_CJK_PUNCT = re.compile(rf"(?<=[，。、；：？！”’）》〉】」』〕]) +(?=[{_CJK}“‘（《【「\d])")
+_AFTER_CJK_PUNCT = re.compile(rf"(?<=[，。、；：？！”’）》〉】」』〕]) +(?=[{HAN}“‘（《【「\d])")
 
 
 @dataclass(frozen=True)
@@ -82,22 +70,17 @@ class NormalizedText:
 
 @lru_cache(maxsize=1)
 def _converter() -> Any:
+    """OpenCC's t2s converter, built once a process (no reset: it reads OpenCC's own
+    dictionaries, not a file anyone edits)."""
     import opencc
 
     return opencc.OpenCC("t2s")
 
 
-def reset_converter() -> None:
-    """Drop the cached OpenCC converter (tests)."""
-    _converter.cache_clear()
-
-
 def normalize_text(text: str, *, keep_traditional: bool = False) -> NormalizedText:
     """Normalize a multi-line body; lines stay lines, blank lines are dropped."""
     text = strip_markup(text)
-    readings = 0
-    if "(" in text or "（" in text:
-        text, readings = _strip_pinyin(text)
+    text, readings = strip_pinyin(text)
     converted = 0
     if not keep_traditional and text:
         simplified = _converter().convert(text)
@@ -113,29 +96,6 @@ def normalize_field(value: str | None, *, keep_traditional: bool = False) -> str
         return None
     text = normalize_text(value.replace("\n", " "), keep_traditional=keep_traditional).text
     return text or None
-
-
-def _strip_pinyin(text: str) -> tuple[str, int]:
-    removed = 0
-
-    def drop(match: re.Match[str]) -> str:
-        nonlocal removed
-        if not _is_reading(match.group("reading")):
-            return match.group(0)
-        removed += 1
-        return ""
-
-    return _PINYIN.sub(drop, text), removed
-
-
-def _is_reading(reading: str) -> bool:
-    """Pinyin syllables with a tone mark: ``jié``, ``huì``, ``zhuān`` (not ``café``)."""
-    if not _TONE_MARKS.intersection(reading):
-        return False
-    plain = unicodedata.normalize("NFD", reading)
-    plain = "".join(c for c in plain if not unicodedata.combining(c) or c == "\u0308")
-    plain = unicodedata.normalize("NFC", plain)
-    return all(_SYLLABLE.match(syllable) for syllable in plain.split())
 
 
 def strip_markup(text: str) -> str:

@@ -21,9 +21,11 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from crawler.analyze.script import HAN
+
 SHORT_BODY_CHARS = 100
 _TRADITIONAL_MIN = 5  # converted characters before the text counts as traditional
-_LETTER = re.compile(r"[\u3400-\u9fff\uf900-\ufaffA-Za-z0-9]")
+_LETTER = re.compile(f"[{HAN}A-Za-z0-9]")
 _SENTENCE_END = re.compile(r"[。！？!?；]|[a-z]\.(?:\s|$)")
 _PROSE_LINE = 30
 _ATTACHMENT_WORD = re.compile(r"附件|附表|下载|详见")

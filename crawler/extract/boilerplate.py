@@ -17,8 +17,9 @@ from typing import Any
 
 import yaml
 
+from crawler.analyze.script import without_pinyin
 from crawler.datafiles import DATA_DIR
-from crawler.extract.dates import starts_with_date, strip_pinyin
+from crawler.extract.dates import starts_with_date
 
 PATTERNS_FILE = DATA_DIR / "boilerplate.yaml"
 
@@ -141,8 +142,8 @@ def _value_pattern(labels: list[str], all_labels: str) -> re.Pattern[str]:
 
 
 def label_view(line: str) -> str:
-    """The line as label patterns should see it: pinyin readings removed."""
-    return strip_pinyin(line)
+    """The line as label patterns should see it: pinyin readings removed (``發(fā)布時間``)."""
+    return without_pinyin(line)
 
 
 def normalize_line(line: str) -> str:

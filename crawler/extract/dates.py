@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
+from crawler.analyze.script import without_pinyin
+
 CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 _MIN_YEAR = 1990
 
@@ -49,9 +51,6 @@ PUBDATE_META_NAMES: tuple[str, ...] = (
     "date",
 )
 
-# Pinyin readings that some sites' simplified-to-traditional converters insert after characters
-# ("發(fā)布時間"); removed before labels are matched.
-_PINYIN = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüń]{1,7}\)")
 _DIGITS = str.maketrans("０１２３４５６７８９：－／", "0123456789:-/")
 _DATE = re.compile(
     r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})"
@@ -107,11 +106,6 @@ class PublicationDate:
     at: datetime | None = None
 
 
-def strip_pinyin(text: str) -> str:
-    """``text`` without inserted pinyin readings (``發(fā)布`` -> ``發布``)."""
-    return _PINYIN.sub("", text) if "(" in text else text
-
-
 def is_date_only(line: str) -> bool:
     """True for a line that is just a date (optionally labelled, timed, with a weekday)."""
     return bool(_DATE_ONLY.match(line.translate(_DIGITS)))
@@ -119,7 +113,7 @@ def is_date_only(line: str) -> bool:
 
 def starts_with_date(line: str) -> bool:
     """True for a line opening with a full date (``2024-05-20 14:22 南方网``), label allowed."""
-    return bool(_DATE_START.match(strip_pinyin(line).translate(_DIGITS)))
+    return bool(_DATE_START.match(without_pinyin(line).translate(_DIGITS)))
 
 
 def parse_date(text: str) -> PublicationDate | None:
@@ -225,7 +219,7 @@ def date_from_url(url: str) -> PublicationDate | None:
 def _first_labelled(lines: Iterable[str], strong_only: bool) -> PublicationDate | None:
     label = _STRONG_LABEL if strong_only else _LABEL
     for line in lines:
-        text = strip_pinyin(line).translate(_DIGITS)
+        text = without_pinyin(line).translate(_DIGITS)
         for match in _DATE.finditer(text):
             if label.search(text[: match.start()][-12:]):
                 parsed = _from_match(match)

@@ -33,6 +33,7 @@ from lxml import etree
 from lxml.html import HtmlElement, HTMLParser, document_fromstring
 from trafilatura.settings import DEFAULT_CONFIG
 
+from crawler.analyze.script import HAN
 from crawler.analyze.spam import find_spam
 from crawler.extract import xpaths
 from crawler.extract.boilerplate import Patterns, clean_lines, get_patterns, normalize_line
@@ -94,7 +95,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _CRUMB_SEPARATORS = re.compile(r"[>»›＞→]")
 _TOKEN_SPLIT = re.compile(r"[\s_\-]+")
 _WORD = re.compile(r"\w")
-_LETTERS = re.compile(r"[\u3400-\u9fff\uf900-\ufaffA-Za-z]")
+_LETTERS = re.compile(f"[{HAN}A-Za-z]")
 # fmt: off
 _NON_CONTENT_TAGS = (
     "script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "canvas",

@@ -13,8 +13,9 @@ import re
 from langdetect import DetectorFactory, detect
 from langdetect.lang_detect_exception import LangDetectException
 
+from crawler.analyze.script import HAN_CHAR
+
 _SAMPLE_CHARS = 500
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
@@ -27,7 +28,7 @@ _KANA_SHARE = 0.05
 def detect_language(text: str) -> str | None:
     """ISO 639-1 code of ``text`` ("zh" for Chinese), or None when it cannot be told."""
     sample = text[:_SAMPLE_CHARS]
-    han = len(_HAN.findall(sample))
+    han = len(HAN_CHAR.findall(sample))
     kana = len(_KANA.findall(sample))
     hangul = len(_HANGUL.findall(sample))
     letters = han + kana + hangul + len(_LATIN.findall(sample))

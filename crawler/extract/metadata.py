@@ -16,6 +16,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml.html import HtmlElement
 
 from crawler.analyze.normalize import plain_line
+from crawler.analyze.script import HAN
 from crawler.extract import xpaths
 from crawler.extract.boilerplate import get_patterns, label_view, normalize_line
 from crawler.extract.dates import parse_date
@@ -35,7 +36,7 @@ _COPYRIGHT = re.compile(
 )
 _TRAILING_NAME = re.compile(
     r"[（(]\s*(?:记者|作者|文|通讯员|撰稿)?\s*[:：]?\s*"
-    r"(?P<v>[\u4e00-\u9fff·]{2,4}(?:[\s、，,][\u4e00-\u9fff·]{2,4}){0,3})\s*[)）]\s*$"
+    rf"(?P<v>[{HAN}·]{{2,4}}(?:[\s、，,][{HAN}·]{{2,4}}){{0,3}})\s*[)）]\s*$"
 )
 _NOT_A_NAME_END = re.compile(r"[站市省区县局部会网社报院所厅委办司处室组队团型版稿讯完]$")
 _ORG_HINT = re.compile(r"网|政府|局|委|院|会|部|中心|办|厅|站|社|报|公司|集团|www|http|\.")
