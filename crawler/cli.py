@@ -312,7 +312,7 @@ def reextract(
     ] = None,
 ) -> None:
     """Rebuild every stored article from its saved HTML (after an extraction fix)."""
-    from crawler.crawl.reextract import SourceOptions, reextract_all
+    from crawler.crawl.reextract import reextract_all
     from storage import queries
     from storage.db import session_scope
 
@@ -320,10 +320,7 @@ def reextract(
     engine = _engine(config)
     with session_scope(engine) as session:
         total = queries.count_articles(session=session, source_id=source)
-    options = {
-        s.id: SourceOptions(name=s.name, encoding=s.encoding, keep_traditional=s.keep_traditional)
-        for s in config.sources
-    }
+    options = {s.id: s.extract_options() for s in config.sources}
     with views.counting_progress(console, "re-extracting", total) as advance:
         result = reextract_all(
             engine, source_id=source, options=options, workers=workers, on_progress=advance
@@ -349,11 +346,13 @@ def extract(
     ] = False,
 ) -> None:
     """Show what forumwatch extracts from pages, without storing anything."""
-    from crawler.crawl.article_builder import safe_extract
     from crawler.crawl.fetch_one import read_input
     from crawler.extract.content import is_page
+    from crawler.extract.extraction import extract_article
+    from crawler.extract.options import ExtractOptions
     from crawler.records import extracted_record
 
+    options = ExtractOptions(encoding=encoding, keep_traditional=keep_traditional)
     failures = 0
     for item in inputs:
         try:
@@ -362,12 +361,16 @@ def extract(
             failures += 1
             _input_error(item, str(exc), as_json=as_json)
             continue
-        article = safe_extract(body, url, charset, encoding) if is_page(None, body) else None
+        article = (
+            extract_article(body, url, header_charset=charset, options=options)
+            if is_page(None, body)
+            else None
+        )
         if article is None or article.not_page:
             failures += 1
             _input_error(item, "not an HTML page (binary content)", as_json=as_json)
             continue
-        record = extracted_record(item, article, keep_traditional=keep_traditional)
+        record = extracted_record(item, article, options)
         if as_json:
             print(views.json_line(record))
         else:

@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from crawler.config_checks import check_scrapy_settings, database_url_problem, url_problem
+from crawler.extract.options import ExtractOptions
 
 DEFAULT_CONFIG_PATH = Path("forumwatch.yaml")
 DEFAULT_DATABASE_URL = "sqlite:///data/forumwatch.db"
@@ -64,6 +65,15 @@ class SourceConfig(BaseModel):
     keep_traditional: bool = False
     fold_hosts: list[str] = Field(default_factory=list)
     """Host prefixes naming the same site (``m.``, ``wap.``, ``www.``), folded in canonical URLs."""
+
+    def extract_options(self) -> ExtractOptions:
+        """What this source's configuration changes about reading its pages, as one object."""
+        return ExtractOptions(
+            source_name=self.name,
+            encoding=self.encoding,
+            keep_traditional=self.keep_traditional,
+            fold_hosts=tuple(self.fold_hosts),
+        )
 
     @field_validator("fold_hosts")
     @classmethod

@@ -13,6 +13,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
+from crawler.extract.options import DEFAULT_OPTIONS, ExtractOptions
+
 if TYPE_CHECKING:
     from crawler.extract.extraction import ExtractedArticle
 
@@ -90,12 +92,13 @@ def analysis_record(article: Any) -> dict[str, Any]:
 
 
 def extracted_record(
-    source: str, article: ExtractedArticle, *, keep_traditional: bool = False
+    source: str, article: ExtractedArticle, options: ExtractOptions = DEFAULT_OPTIONS
 ) -> dict[str, Any]:
-    """JSON-ready dict of an extraction that was not stored (``forumwatch extract``)."""
+    """JSON-ready dict of an extraction that was not stored (``forumwatch extract``), analyzed
+    with the ``options`` it was extracted with."""
     from crawler.analyze.analysis import analyze
 
-    analyzed = analyze(article, keep_traditional=keep_traditional)
+    analyzed = analyze(article, options)
     return {
         "input": source,
         "title": analyzed.title,

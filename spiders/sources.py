@@ -343,11 +343,8 @@ class SourceSpider(scrapy.Spider):
             fetched_at=fetched_at,
             header_charset=header_charset(content_type),
             content_type=(content_type or b"").decode("latin-1") or None,
-            encoding_override=self.sources[source_id].encoding,
             run_id=self.run_ids.get(source_id),
-            keep_traditional=self.sources[source_id].keep_traditional,
-            source_name=self.sources[source_id].name,
-            fold_hosts=tuple(self.sources[source_id].fold_hosts),
+            options=self.sources[source_id].extract_options(),
         )
 
     def _remember_redirect(self, source_id: str, link_key: str, final_url: str) -> None:

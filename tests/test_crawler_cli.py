@@ -64,6 +64,26 @@ def test_extract_json_one_object_per_input_in_order(tmp_path: Path) -> None:
     assert "error" in lines[1]
 
 
+def test_extract_options_force_the_encoding_and_keep_traditional(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    title = "城市發展論壇在臺北舉行"
+    page.write_bytes(  # Big5 that declares UTF-8: read right only with the encoding forced
+        f'<html><head><meta charset="utf-8"><title>{title}</title></head><body><h1>{title}</h1>'
+        f"<div class='content'><p>{'來自全國的三百餘位嘉賓參加論壇，共商城市更新。' * 4}</p></div>"
+        "</body></html>".encode("big5")
+    )
+    guessed = json.loads(runner.invoke(app, ["extract", "--json", str(page)]).stdout)
+    assert guessed["title"] != "城市发展论坛在台北举行"
+    forced = json.loads(
+        runner.invoke(app, ["extract", "--json", "--encoding", "big5", str(page)]).stdout
+    )
+    assert forced["title"] == "城市发展论坛在台北举行" and forced["encoding"] == "big5hkscs"
+    kept = runner.invoke(
+        app, ["extract", "--json", "--encoding", "big5", "--keep-traditional", str(page)]
+    )
+    assert json.loads(kept.stdout)["title"] == title
+
+
 def _result(
     statuses: dict[str, tuple[int, int]], reason: str = "finished", signum: int | None = None
 ) -> CrawlResult:

@@ -12,12 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from crawler.extract import extraction
 from crawler.extract.extraction import (
     ExtractedArticle,
     extract_article,
     extract_from_text,
     parse_html,
 )
+from crawler.extract.options import ExtractOptions
 
 PARAGRAPH = (
     "9月11日至12日，首届长江中游城市群协同发展论坛在武汉举行，三省代表围绕产业协作深入交流。"
@@ -58,10 +60,23 @@ def test_never_raises(body: bytes) -> None:
 
 def test_bad_arguments_do_not_raise() -> None:
     article = extract_article(
-        b"<p>x</p>", "not a url", header_charset="bogus", override_encoding="bogus"
+        b"<p>x</p>", "not a url", header_charset="bogus", options=ExtractOptions(encoding="bogus")
     )
     assert article.encoding == "utf-8"
     assert extract_from_text("", "").text == ""
+
+
+def test_a_failing_pass_gives_an_empty_article(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stage's one guard: whatever a hostile page makes lxml or trafilatura raise, one page
+    gives an empty article rather than stopping a crawl."""
+
+    def fail(html: str, url: str, codec: str) -> ExtractedArticle:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(extraction, "_extract", fail)
+    article = extract_article(ARTICLE.encode("utf-8"), "http://www.hubei.gov.cn/zwgk/c/123.html")
+    assert article.text == "" and article.title is None and article.encoding == "utf-8"
+    assert extract_from_text(ARTICLE, "").text == ""
 
 
 def test_api_shape() -> None:

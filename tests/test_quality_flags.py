@@ -14,6 +14,7 @@ from crawler.analyze.mojibake import repair_text
 from crawler.analyze.quality import QualityInput, quality_flags
 from crawler.analyze.spam import find_spam, load_patterns
 from crawler.extract.extraction import ExtractedArticle
+from crawler.extract.options import DEFAULT_OPTIONS, ExtractOptions
 
 SEEDS = Path(__file__).resolve().parent / "sites" / "seeds"  # real article texts, damage included
 BODY = (
@@ -39,8 +40,21 @@ def article(**changes: object) -> ExtractedArticle:
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
-def flags_of(extracted: ExtractedArticle, **kwargs: object) -> list[str]:
-    return analyze(extracted, fetched_at=datetime(2024, 11, 1, tzinfo=UTC), **kwargs).flags  # type: ignore[arg-type]
+def flags_of(extracted: ExtractedArticle, options: ExtractOptions = DEFAULT_OPTIONS) -> list[str]:
+    return analyze(extracted, options, fetched_at=datetime(2024, 11, 1, tzinfo=UTC)).flags
+
+
+def test_the_source_options_reach_the_flags() -> None:
+    """The source's name (from its ExtractOptions) is the site a stated origin is compared with;
+    keeping traditional characters keeps them unflagged."""
+    reposted = article(site_name=None, origin="湖北日报")
+    assert "repost" in flags_of(reposted, ExtractOptions(source_name="荆门市人民政府门户网站"))
+    assert "repost" not in flags_of(reposted, ExtractOptions(source_name="湖北日报"))
+    traditional = article(text=BODY.replace("论坛", "論壇").replace("举办", "舉辦"))
+    assert "traditional_converted" in flags_of(traditional)
+    assert "traditional_converted" not in flags_of(
+        traditional, ExtractOptions(keep_traditional=True)
+    )
 
 
 def test_clean_article_has_no_flags() -> None:

@@ -18,6 +18,7 @@ from crawler.analyze.quality import QualityInput, quality_flags
 from crawler.analyze.relevance import score_article
 from crawler.analyze.spam import find_spam
 from crawler.extract.extraction import ExtractedArticle
+from crawler.extract.options import DEFAULT_OPTIONS, ExtractOptions
 
 
 @dataclass(frozen=True)
@@ -41,12 +42,12 @@ class AnalyzedArticle:
 
 def analyze(
     extracted: ExtractedArticle,
+    options: ExtractOptions = DEFAULT_OPTIONS,
     *,
-    keep_traditional: bool = False,
     fetched_at: datetime | None = None,
-    source_name: str | None = None,
 ) -> AnalyzedArticle:
-    """Normalize, flag and score one extracted article."""
+    """Normalize, flag and score one extracted article of a source read with ``options``."""
+    keep_traditional = options.keep_traditional
     body = repair_text(extracted.text, extracted.replacement_chars)
     title = repair_text(extracted.title or "")
     normalized = normalize_text(body.text, keep_traditional=keep_traditional)
@@ -67,7 +68,7 @@ def analyze(
             language=extracted.language,
             origin=origin,
             site_name=site_name,
-            source_name=source_name,
+            source_name=options.source_name,
             attachments=len(extracted.attachments),
             spam=spam,
             encoding_damaged=body.damaged + title.damaged,

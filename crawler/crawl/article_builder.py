@@ -7,7 +7,6 @@ apart from the models it fills.
 from __future__ import annotations
 
 import hashlib
-import logging
 import zlib
 from datetime import UTC, datetime
 from typing import Any
@@ -18,9 +17,8 @@ from crawler.crawl.items import ArticleItem, NotPageItem, PageItem
 from crawler.discover.urls import canonicalize, is_attachment_url
 from crawler.extract.content import NOT_A_PAGE
 from crawler.extract.extraction import ExtractedArticle, extract_article
+from crawler.extract.options import DEFAULT_OPTIONS, ExtractOptions
 from storage.models import NewArticle, NewAttachment
-
-logger = logging.getLogger(__name__)
 
 COMPRESSION_LEVEL = 3  # 0.9 ms and 19% of the size for a 100 KB page; level 6: 2.2 ms, 17%
 
@@ -50,43 +48,15 @@ def decompress_html(blob: bytes) -> bytes:
     return zlib.decompress(blob)
 
 
-def safe_extract(
-    body: bytes, url: str, header_charset: str | None, override: str | None
-) -> ExtractedArticle:
-    """extract_article, with any unexpected failure logged and turned into an empty article."""
-    try:
-        return extract_article(body, url, header_charset=header_charset, override_encoding=override)
-    except Exception:  # one bad page must not stop a crawl
-        logger.exception("extraction failed", extra={"url": url})
-        return ExtractedArticle(
-            title=None,
-            text="",
-            published_on=None,
-            published_at=None,
-            author=None,
-            origin=None,
-            site_name=None,
-            language=None,
-            encoding=override or "utf-8",
-            attachments=(),
-        )
-
-
 def article_content(
     extracted: ExtractedArticle,
+    options: ExtractOptions = DEFAULT_OPTIONS,
     *,
-    keep_traditional: bool = False,
     fetched_at: datetime | None = None,
-    source_name: str | None = None,
 ) -> dict[str, Any]:
     """The ``ArticleContent`` fields of an extraction (normalized, flagged and scored) and the
     text's MinHash signature for story deduplication."""
-    analyzed = analyze(
-        extracted,
-        keep_traditional=keep_traditional,
-        fetched_at=fetched_at,
-        source_name=source_name,
-    )
+    analyzed = analyze(extracted, options, fetched_at=fetched_at)
     minhash = signature(analyzed.text)
     return {
         "signature": minhash.to_bytes() if minhash else None,
@@ -116,16 +86,14 @@ def article_content(
 def build_article(page: PageItem) -> ArticleItem | NotPageItem:
     """Extract a fetched page into an ArticleItem ready for the store pipeline; bytes that
     decode to garbage give a NotPageItem instead (nothing is stored)."""
-    extracted = safe_extract(page.body, page.url, page.header_charset, page.encoding_override)
+    options = page.options
+    extracted = extract_article(
+        page.body, page.url, header_charset=page.header_charset, options=options
+    )
     if extracted.not_page:
         return NotPageItem(page.source_id, page.url, page.request_url, NOT_A_PAGE)
-    key = canonicalize(page.url, page.fold_hosts)
-    content = article_content(
-        extracted,
-        keep_traditional=page.keep_traditional,
-        fetched_at=page.fetched_at,
-        source_name=page.source_name,
-    )
+    key = canonicalize(page.url, options.fold_hosts)
+    content = article_content(extracted, options, fetched_at=page.fetched_at)
     article = NewArticle(
         source_id=page.source_id,
         url=page.url,
@@ -142,7 +110,7 @@ def build_article(page: PageItem) -> ArticleItem | NotPageItem:
         NewAttachment(
             source_id=page.source_id,
             url=url,
-            canonical_url=canonicalize(url, page.fold_hosts),
+            canonical_url=canonicalize(url, options.fold_hosts),
             title=title or None,
             discovered_at=page.fetched_at,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from crawler.extract.options import DEFAULT_OPTIONS, ExtractOptions
 from storage.models import NewArticle, NewAttachment
 
 
@@ -19,11 +20,10 @@ class PageItem:
     fetched_at: datetime
     header_charset: str | None = None
     content_type: str | None = None
-    encoding_override: str | None = None
     run_id: int | None = None
-    keep_traditional: bool = False
-    source_name: str | None = None
-    fold_hosts: tuple[str, ...] = ()
+    options: ExtractOptions = (
+        DEFAULT_OPTIONS  # how to read its source (SourceConfig.extract_options)
+    )
 
 
 @dataclass

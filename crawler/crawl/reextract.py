@@ -18,9 +18,11 @@ from multiprocessing.pool import AsyncResult
 
 from sqlalchemy.engine import Engine
 
-from crawler.crawl.article_builder import article_content, decompress_html, safe_extract, warm_up
+from crawler.crawl.article_builder import article_content, decompress_html, warm_up
 from crawler.crawl.pipelines.extract import worker_count
 from crawler.crawl.processes import die_with_parent
+from crawler.extract.extraction import extract_article
+from crawler.extract.options import DEFAULT_OPTIONS, ExtractOptions
 from storage import queries
 from storage.db import session_scope
 from storage.models import ArticleUpdate
@@ -28,16 +30,8 @@ from storage.models import ArticleUpdate
 Row = tuple[int, str, str, bytes, str | None, datetime]
 
 
-@dataclass(frozen=True)
-class SourceOptions:
-    """What a source's config changes about extraction and normalization."""
-
-    name: str | None = None
-    encoding: str | None = None
-    keep_traditional: bool = False
-
-
-_options: dict[str, SourceOptions] = {}
+_options: dict[str, ExtractOptions] = {}
+"""Each worker's copy of the sources' options, by source id (set by ``_init_worker``)."""
 
 
 @dataclass
@@ -47,7 +41,7 @@ class ReextractResult:
     seconds: float
 
 
-def _init_worker(options: Mapping[str, SourceOptions], parent_pid: int) -> None:
+def _init_worker(options: Mapping[str, ExtractOptions], parent_pid: int) -> None:
     die_with_parent(parent_pid)
     _options.clear()
     _options.update(options)
@@ -57,14 +51,9 @@ def _init_worker(options: Mapping[str, SourceOptions], parent_pid: int) -> None:
 def reextract_row(row: Row) -> tuple[ArticleUpdate, str]:
     """Extract one stored page again; returns the update and its new content hash."""
     article_id, url, source_id, blob, charset, fetched_at = row
-    options = _options.get(source_id, SourceOptions())
-    extracted = safe_extract(decompress_html(blob), url, charset, options.encoding)
-    content = article_content(
-        extracted,
-        keep_traditional=options.keep_traditional,
-        fetched_at=fetched_at,
-        source_name=options.name,
-    )
+    options = _options.get(source_id, DEFAULT_OPTIONS)
+    extracted = extract_article(decompress_html(blob), url, header_charset=charset, options=options)
+    content = article_content(extracted, options, fetched_at=fetched_at)
     update = ArticleUpdate(id=article_id, **content)
     return update, update.content_hash
 
@@ -73,12 +62,15 @@ def reextract_all(
     engine: Engine,
     *,
     source_id: str | None = None,
-    options: Mapping[str, SourceOptions] | None = None,
+    options: Mapping[str, ExtractOptions] | None = None,
     workers: int | None = None,
     batch_size: int = 200,
     on_progress: Callable[[int], None] | None = None,
 ) -> ReextractResult:
-    """Re-extract every stored article (of one source, if given); returns counts and time."""
+    """Re-extract every stored article (of one source, if given); returns counts and time.
+
+    ``options`` maps source ids to their ``ExtractOptions``; an article of a source not in it
+    (no longer configured) is read with the defaults."""
     started = time.perf_counter()
     count = worker_count(workers)
     done = changed = 0

@@ -52,6 +52,7 @@ from crawler.extract.metadata import (
     read_meta,
     visible_text,
 )
+from crawler.extract.options import DEFAULT_OPTIONS, ExtractOptions
 
 logger = logging.getLogger(__name__)
 
@@ -137,18 +138,19 @@ def extract_article(
     url: str,
     *,
     header_charset: str | None = None,
-    override_encoding: str | None = None,
+    options: ExtractOptions = DEFAULT_OPTIONS,
 ) -> ExtractedArticle:
-    """Decode and extract one page; never raises (worst case: empty text)."""
+    """Decode and extract one page (``options.encoding`` forces a codec); never raises (worst
+    case: empty text)."""
     try:
-        html, codec = decode_html(body, header_charset=header_charset, override=override_encoding)
+        html, codec = decode_html(body, header_charset=header_charset, override=options.encoding)
     except Exception:  # never raise: a codec lookup or a bytes-like oddity
         logger.warning("page could not be decoded", extra={"url": url}, exc_info=True)
         return _empty("utf-8")
     if is_garbage(html):
         logger.warning("not a page (binary content)", extra={"url": url})
         return replace(_empty(codec), not_page=True)
-    return _safe_extract(html, url, codec)
+    return _extract_or_empty(html, url, codec)
 
 
 def is_garbage(text: str) -> bool:
@@ -161,13 +163,16 @@ def is_garbage(text: str) -> bool:
 
 def extract_from_text(html: str, url: str) -> ExtractedArticle:
     """Extract from already-decoded HTML; ``encoding`` is reported as ``"unicode"``."""
-    return _safe_extract(html, url, DECODED_TEXT_ENCODING)
+    return _extract_or_empty(html, url, DECODED_TEXT_ENCODING)
 
 
-def _safe_extract(html: str, url: str, codec: str) -> ExtractedArticle:
+def _extract_or_empty(html: str, url: str, codec: str) -> ExtractedArticle:
+    """The one guard of the stage: hostile pages can still make lxml or trafilatura fail (a
+    nesting deeper than the recursion limit, a parser error), and one page must not stop a
+    crawl or a re-extraction."""
     try:
         return _extract(html, url, codec)
-    except Exception:  # never raise: worst case is an empty article
+    except Exception:  # worst case is an empty article
         logger.warning("extraction failed", extra={"url": url}, exc_info=True)
         return _empty(codec)
 
@@ -502,16 +507,6 @@ def _fallback_lines(tree: HtmlElement, url: str) -> list[str]:
     return [normalize_line(line) for line in (text or "").split("\n") if line.strip()]
 
 
-def densest_block(root: HtmlElement) -> HtmlElement | None:
-    """The element holding most unlinked paragraph text (a small readability-style scorer).
-
-    A paragraph element (p, h1-h6, li ...) credits its parent; a div/td holding text directly
-    (``<br>`` layouts) credits itself; parents get half. The winner is widened to its parent while
-    the parent holds markedly more paragraph text (articles split over sibling wrappers).
-    """
-    return _densest(_paragraph_blocks(root))
-
-
 def _paragraph_blocks(root: HtmlElement) -> dict[HtmlElement, int]:
     """Block elements holding a paragraph's worth of their own unlinked text -> its letters."""
     return {
@@ -522,6 +517,12 @@ def _paragraph_blocks(root: HtmlElement) -> dict[HtmlElement, int]:
 
 
 def _densest(blocks: dict[HtmlElement, int]) -> HtmlElement | None:
+    """The element holding most unlinked paragraph text (a small readability-style scorer).
+
+    A paragraph element (p, h1-h6, li ...) credits its parent; a div/td holding text directly
+    (``<br>`` layouts) credits itself; parents get half. The winner is widened to its parent while
+    the parent holds markedly more paragraph text (articles split over sibling wrappers).
+    """
     credits: dict[HtmlElement, int] = {}
     for block, chars in blocks.items():
         holder = block.getparent() if block.tag in _PARAGRAPH_TAGS else block
