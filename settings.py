@@ -1,8 +1,11 @@
 """Scrapy settings for forumwatch, plus forumwatch's own (prefixed FORUMWATCH_*).
 
 The YAML config's ``scrapy_settings`` mapping overrides any of these per deployment; the CLI sets
-``FORUMWATCH_DATABASE_URL`` and ``FORUMWATCH_CONFIG_PATH`` from the config.
+``FORUMWATCH_DATABASE_URL`` and ``FORUMWATCH_ALLOW_PRIVATE_NETWORKS`` from the config
+(``crawler.crawl.runner.build_settings``).
 """
+
+from crawler import config as _config
 
 BOT_NAME = "forumwatch"
 SPIDER_MODULES = ["spiders"]
@@ -72,7 +75,7 @@ ITEM_PIPELINES = {
     "crawler.crawl.pipelines.store.StorePipeline": 800,
 }
 
-# --- Engine tuning (measured in ../shared/NOTES.md) ----------------------------------------------
+# --- Engine tuning (measured on a 2-core host) ----------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 # One item per response: a higher value only starts idle asyncio tasks (30% of CPU at 100).
 CONCURRENT_ITEMS = 1
@@ -84,7 +87,7 @@ SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 
 # --- forumwatch ----------------------------------------------------------------------------------
 # SQLAlchemy URL of the store; set by the CLI from the config (and $FORUMWATCH_DATABASE_URL).
-FORUMWATCH_DATABASE_URL = "sqlite:///data/forumwatch.db"
+FORUMWATCH_DATABASE_URL = _config.DEFAULT_DATABASE_URL
 # Worker processes for extraction; 0 extracts inside Scrapy's process. None: one per core.
 FORUMWATCH_EXTRACT_WORKERS = None
 # Articles buffered before one database transaction writes them; and the longest they wait.
@@ -108,5 +111,3 @@ FORUMWATCH_URL_RETRY_BASE = 3600
 # At most this many failed article URLs due for a retry are requested per source at the start of
 # a crawl, wherever their list pages are (the longest due first).
 FORUMWATCH_DUE_RETRIES = 100
-# Content types treated as pages; anything else found behind an article link is an attachment.
-FORUMWATCH_PAGE_CONTENT_TYPES = ["text/html", "application/xhtml+xml", "text/plain", ""]

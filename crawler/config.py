@@ -26,7 +26,7 @@ from crawler.config_checks import check_scrapy_settings, database_url_problem, u
 from crawler.extract.options import ExtractOptions
 
 DEFAULT_CONFIG_PATH = Path("forumwatch.yaml")
-DEFAULT_DATABASE_URL = "sqlite:///data/forumwatch.db"
+DEFAULT_DATABASE_URL = "sqlite:///data/forumwatch.db"  # also settings.FORUMWATCH_DATABASE_URL
 CONFIG_ENV = "FORUMWATCH_CONFIG"
 DATABASE_ENV = "FORUMWATCH_DATABASE_URL"
 
