@@ -1,72 +1,15 @@
-"""The forumwatch service: one APScheduler, one job per source, each crawl in a child process.
+"""The forumwatch service's entry point: ``python -m scheduler [CONFIG]`` runs
+``crawler.service`` (one scheduler, one crawl job per source) until stopped.
 
-A first version (the scheduler issue will extend it): every source with a ``schedule`` gets a job
-``crawl:<source id>`` (explicit id, ``replace_existing``, ``max_instances=1``, ``coalesce``, a
-generous ``misfire_grace_time``) whose target runs ``forumwatch crawl <id>`` as a child process,
-since Scrapy's reactor cannot be restarted in one process. Schedules: ``30m``, ``2h``, ``1d`` or a
-five-field cron expression. Nothing happens on import; ``python -m scheduler`` or
-``forumwatch schedule`` runs it.
+Nothing happens on import; the scheduling itself lives in ``crawler.service``, which
+``forumwatch schedule`` runs too.
 """
 
 from __future__ import annotations
 
-import logging
-import subprocess
 import sys
 
-from apscheduler.schedulers.blocking import BlockingScheduler
-
-from crawler.config import Config, load_config
-from crawler.schedules import parse_schedule
-
-logger = logging.getLogger(__name__)
-
-DEFAULT_SCHEDULE = "1h"
-MISFIRE_GRACE_SECONDS = 600
-
-
-def run_source_crawl(config_path: str | None, source_id: str) -> int:
-    """Job target: crawl one source in a child process; returns its exit code."""
-    command = [sys.executable, "-m", "crawler.cli"]
-    if config_path:
-        command += ["--config", config_path]
-    command += ["crawl", source_id]
-    logger.info("starting crawl of %s", source_id)
-    completed = subprocess.run(command, check=False, stdout=subprocess.DEVNULL)
-    if completed.returncode != 0:
-        logger.error("crawl of %s exited with %s", source_id, completed.returncode)
-    return completed.returncode
-
-
-def build_scheduler(config: Config, config_path: str | None) -> BlockingScheduler:
-    """A scheduler with one job per source (sources without a schedule use DEFAULT_SCHEDULE)."""
-    scheduler = BlockingScheduler(timezone="UTC")
-    for source in config.sources:
-        scheduler.add_job(
-            run_source_crawl,
-            trigger=parse_schedule(source.schedule or DEFAULT_SCHEDULE),
-            args=[config_path, source.id],
-            id=f"crawl:{source.id}",
-            name=f"crawl {source.name}",
-            replace_existing=True,
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=MISFIRE_GRACE_SECONDS,
-        )
-    return scheduler
-
-
-def main(config_path: str | None = None) -> None:
-    """Run the service until interrupted."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    config = load_config(config_path)
-    scheduler = build_scheduler(config, config_path)
-    logger.info("scheduling %d source(s)", len(config.sources))
-    try:
-        scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        scheduler.shutdown(wait=False)
-
+from crawler.service import main
 
 if __name__ == "__main__":
     main(sys.argv[1] if len(sys.argv) > 1 else None)

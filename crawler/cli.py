@@ -389,10 +389,10 @@ def _input_error(item: str, message: str, *, as_json: bool) -> None:
 @app.command()
 def schedule() -> None:
     """Run the service: crawl every source on its schedule (default hourly) until stopped."""
-    import scheduler
+    from crawler import service
 
     _config()
-    scheduler.main(state.config_path)
+    service.main(state.config_path)
 
 
 def _parse_date(value: str) -> date:
