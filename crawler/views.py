@@ -22,6 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from crawler.analyze.normalize import strip_controls
 from crawler.analyze.relevance import Relevance, topic_labels
 from crawler.analyze.spam import find_spam
 from crawler.config import SourceConfig
@@ -41,8 +42,6 @@ _NOTES = {
     "sitemap_entries_cut": "sitemap entries beyond 50,000 in one file not read",
     "articles_deferred": "new articles left for the next crawl (FORUMWATCH_SITEMAP_MAX_ARTICLES)",
 }
-# C0 controls but tab and newline, DEL, C1 controls
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # What json.dumps(ensure_ascii=False) leaves raw and a terminal may still obey: DEL, C1, and
 # the line/paragraph separators that break line-based readers.
 _JSON_RAW = re.compile(r"[\x7f-\x9f\u2028\u2029]")
@@ -50,7 +49,7 @@ _JSON_RAW = re.compile(r"[\x7f-\x9f\u2028\u2029]")
 
 def clean(value: object) -> str:
     """``value`` as text without control characters (newline and tab kept); None gives ''."""
-    return "" if value is None else _CONTROL.sub("", str(value))
+    return "" if value is None else strip_controls(str(value))
 
 
 def text(value: object, style: str = "") -> Text:
