@@ -15,13 +15,13 @@ reading stays: ``(PPP)``, ``(2024)``, ``(café)``, ``Taiyuan (China)``.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 HAN_CHAR = re.compile(f"[{HAN}]")
 
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
 _TONE_MARKS = frozenset(_TONED)
+_TONELESS = str.maketrans(_TONED, "aaaaeeeeiiiioooouuuuüüüünnnm")
 _READING = re.compile(
     rf"(?<=\S)[(（]\s*(?P<reading>[a-zü{_TONED}]{{1,7}}"
     rf"(?:\s+[a-zü{_TONED}]{{1,7}}){{0,2}})\s*[)）]"
@@ -58,7 +58,4 @@ def is_reading(reading: str) -> bool:
     """Pinyin syllables with a tone mark: ``jié``, ``huì``, ``fù zé`` (not ``café``, ``de``)."""
     if not _TONE_MARKS.intersection(reading):
         return False
-    plain = unicodedata.normalize("NFD", reading)
-    plain = "".join(c for c in plain if not unicodedata.combining(c) or c == "\u0308")
-    plain = unicodedata.normalize("NFC", plain)
-    return all(_SYLLABLE.match(syllable) for syllable in plain.split())
+    return all(_SYLLABLE.match(syllable) for syllable in reading.translate(_TONELESS).split())
