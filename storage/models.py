@@ -283,6 +283,16 @@ class CrawledUrl(SQLModel, table=True):
 
 
 @dataclass(frozen=True, slots=True)
+class SourceRecord:
+    """A configured source, as ``sync_sources`` mirrors it into ``sources``."""
+
+    id: str
+    name: str
+    start_urls: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class UrlRecord:
     """What happened to one URL, for ``record_urls``."""
 

@@ -20,7 +20,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, select
 
 from crawler.analyze.dedup import Signature
-from crawler.config import SourceConfig
 from storage import stories
 from storage.db import StorageError
 from storage.models import (
@@ -43,6 +42,7 @@ from storage.models import (
     NewAttachment,
     Source,
     SourceOverview,
+    SourceRecord,
     SourceWalk,
     UrlRecord,
     utcnow,
@@ -89,20 +89,20 @@ def _insert(session: Session, model: type[SQLModel]) -> Any:
 # -- sources and runs ------------------------------------------------------------------------
 
 
-def sync_sources(*, session: Session, sources: Iterable[SourceConfig]) -> None:
+def sync_sources(*, session: Session, sources: Iterable[SourceRecord]) -> None:
     """Insert configured sources that are new and update those whose fields changed."""
     now = utcnow()
     existing = {source.id: source for source in session.exec(select(Source)).all()}
     new_rows: list[dict[str, Any]] = []
-    for config in sources:
+    for record in sources:
         fields = {
-            "name": config.name,
-            "start_urls": list(config.start_urls),
-            "tags": list(config.tags),
+            "name": record.name,
+            "start_urls": list(record.start_urls),
+            "tags": list(record.tags),
         }
-        current = existing.get(config.id)
+        current = existing.get(record.id)
         if current is None:
-            new_rows.append({"id": config.id, **fields, "created_at": now, "updated_at": now})
+            new_rows.append({"id": record.id, **fields, "created_at": now, "updated_at": now})
         elif fields != {name: getattr(current, name) for name in fields}:
             current.sqlmodel_update({**fields, "updated_at": now})
             session.add(current)

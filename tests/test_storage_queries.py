@@ -13,7 +13,6 @@ from sqlalchemy import exc
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from crawler.config import SourceConfig
 from storage import queries
 from storage.db import make_engine, session_scope, upgrade_schema
 from storage.models import (
@@ -23,6 +22,7 @@ from storage.models import (
     NewArticle,
     NewAttachment,
     Source,
+    SourceRecord,
     SourceWalk,
     UrlRecord,
 )
@@ -32,9 +32,9 @@ T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 BEIJING = timezone(timedelta(hours=8))
 
 
-def source_config(source_id: str, name: str = "Site", tags: Sequence[str] = ()) -> SourceConfig:
-    return SourceConfig(
-        id=source_id, name=name, start_urls=[f"https://{source_id}.example/"], tags=list(tags)
+def source_config(source_id: str, name: str = "Site", tags: Sequence[str] = ()) -> SourceRecord:
+    return SourceRecord(
+        id=source_id, name=name, start_urls=(f"https://{source_id}.example/",), tags=tuple(tags)
     )
 
 

@@ -22,7 +22,14 @@ from crawler.crawl.processes import ProcessStamp
 from crawler.discover.urls import canonicalize
 from storage import queries
 from storage.db import get_engine, session_scope, upgrade_schema
-from storage.models import NewArticle, NewAttachment, SourceWalk, UrlRecord
+from storage.models import NewArticle, NewAttachment, SourceRecord, SourceWalk, UrlRecord
+
+
+def source_record(source: SourceConfig) -> SourceRecord:
+    """What the database keeps of a configured source."""
+    return SourceRecord(
+        id=source.id, name=source.name, start_urls=tuple(source.start_urls), tags=tuple(source.tags)
+    )
 
 
 @dataclass
@@ -50,8 +57,10 @@ class CrawlStore:
         return cls(engine, retry_base=retry_base)
 
     def sync_sources(self, sources: Iterable[SourceConfig]) -> None:
+        """Mirror the configured sources into the database."""
+        records = [source_record(source) for source in sources]
         with session_scope(self.engine, write=True) as session:
-            queries.sync_sources(session=session, sources=sources)
+            queries.sync_sources(session=session, sources=records)
 
     def start_runs(
         self,
