@@ -582,11 +582,6 @@ def get_article(*, session: Session, article_id: int) -> Article | None:
     return session.get(Article, article_id)
 
 
-def get_article_html(*, session: Session, article_id: int) -> ArticleHtml | None:
-    """The stored (compressed) page of an article, if any."""
-    return session.get(ArticleHtml, article_id)
-
-
 def article_attachments(*, session: Session, article_id: int) -> list[Attachment]:
     """The attachments linked from an article, in discovery order."""
     statement = select(Attachment).where(Attachment.article_id == article_id)

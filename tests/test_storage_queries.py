@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from storage import queries
 from storage.db import make_engine, session_scope, upgrade_schema
 from storage.models import (
+    ArticleHtml,
     ArticleUpdate,
     CrawledUrl,
     CrawlRun,
@@ -140,7 +141,7 @@ def test_store_articles_is_idempotent(session: Session) -> None:
     session.commit()
     assert queries.count_articles(session=session) == 3
     assert ids[0] is not None
-    html = queries.get_article_html(session=session, article_id=ids[0])
+    html = session.get(ArticleHtml, ids[0])
     assert html is not None and zlib.decompress(html.raw_html).startswith(b"<html>")
     assert html.header_charset == "gbk"
     state = url_state(session, batch[0].canonical_url)

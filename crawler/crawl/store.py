@@ -163,18 +163,6 @@ class CrawlStore:
             with session_scope(self.engine, write=True) as session:
                 queries.record_walks(session=session, walks=walks)
 
-    def store_articles(self, articles: Sequence[NewArticle]) -> list[int | None]:
-        if not articles:
-            return []
-        with session_scope(self.engine, write=True) as session:
-            return queries.store_articles(session=session, articles=articles)
-
-    def store_attachments(self, attachments: Sequence[NewAttachment]) -> int:
-        if not attachments:
-            return 0
-        with session_scope(self.engine, write=True) as session:
-            return queries.store_attachments(session=session, attachments=attachments)
-
     def store_batch(
         self,
         articles: Sequence[tuple[NewArticle, Sequence[NewAttachment]]],
