@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.engine import Engine
 
 from crawler.config import SourceConfig
-from crawler.crawl import processes
+from crawler.crawl import processes, stories
 from crawler.crawl.processes import ProcessStamp
 from crawler.discover.urls import canonicalize
 from storage import queries
@@ -170,7 +170,8 @@ class CrawlStore:
     ) -> StoredBatch:
         """Store articles with the attachments they link to, and other attachments, in one
         transaction: a crawl killed at any moment never leaves an article stored without its
-        attachments (a stored article is never fetched again, so they would be lost for good)."""
+        attachments (a stored article is never fetched again, so they would be lost for good)
+        or without its story."""
         if not articles and not attachments:
             return StoredBatch([], Counter())
         new: Counter[str] = Counter()
@@ -179,6 +180,14 @@ class CrawlStore:
                 queries.store_articles(session=session, articles=[a for a, _ in articles])
                 if articles
                 else []
+            )
+            stories.assign_stories(
+                session=session,
+                candidates=[
+                    stories.candidate(article_id, article)
+                    for (article, _), article_id in zip(articles, ids, strict=True)
+                    if article_id is not None
+                ],
             )
             linked = [
                 attachment.model_copy(update={"article_id": article_id})
