@@ -5,7 +5,7 @@ Run: ``.venv/bin/python bench/dedup.py [--articles N] [--queries N] [--keep PATH
 
 1. Quality: every article of ``tests/fixtures/relevance/articles.yaml`` and every repost/rewrite
    of ``tests/fixtures/dedup/pairs.yaml`` goes through forumwatch's own path (normalization,
-   MinHash, ``storage.queries.store_articles`` into a fresh SQLite file, which assigns stories).
+   MinHash, ``CrawlStore.store_batch`` into a fresh SQLite file, which assigns stories).
    Each labelled pair is then checked: ``repost`` pairs must share a story (recall), ``different``
    and ``same_event`` pairs must not (precision of story assignment); ``same_event`` pairs should
    be linked by ``event_group`` (event recall, the stretch goal). Targets: precision >= 0.98,
@@ -27,8 +27,6 @@ import statistics
 import sys
 import tempfile
 import time
-import zlib
-from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,47 +37,19 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from crawler.analyze.dedup import BANDS, NUM_PERM, Signature, band_key_matrix  # noqa: E402
+from crawler.analyze.stories import StoryCandidate  # noqa: E402
 from crawler.config import SourceConfig  # noqa: E402
-from crawler.crawl.article_builder import article_content  # noqa: E402
-from crawler.extract.extraction import ExtractedArticle  # noqa: E402
-from storage import queries  # noqa: E402
+from crawler.crawl.store import CrawlStore  # noqa: E402
+from crawler.crawl.stories import assign_stories  # noqa: E402
 from storage.db import make_engine, session_scope, upgrade_schema  # noqa: E402
-from storage.models import Article, NewArticle  # noqa: E402
-from storage.stories import StoryCandidate, assign_stories  # noqa: E402
+from storage.models import Article  # noqa: E402
+from tests.articles import FETCHED, new_article  # noqa: E402
 
 ARTICLES = ROOT / "tests" / "fixtures" / "relevance" / "articles.yaml"
 PAIRS = ROOT / "tests" / "fixtures" / "dedup" / "pairs.yaml"
-FETCHED = datetime(2025, 1, 1, tzinfo=UTC)
 
 
 # -- 1. quality ------------------------------------------------------------------------------
-
-
-def new_article(entry: dict[str, Any], source: str, order: int) -> NewArticle:
-    extracted = ExtractedArticle(
-        title=entry["title"],
-        text=entry["text"].strip(),
-        published_on=date.fromisoformat(str(entry["published"]))
-        if entry.get("published")
-        else None,
-        published_at=None,
-        author=None,
-        origin=None,
-        site_name=None,
-        language="zh",
-        encoding="utf-8",
-        attachments=(),
-    )
-    fetched = FETCHED + timedelta(minutes=order)
-    url = f"http://{source}.example/{entry['id']}.html"
-    return NewArticle(
-        source_id=source,
-        url=url,
-        canonical_url=url,
-        fetched_at=fetched,
-        raw_html_compressed=zlib.compress(entry["text"].encode()),
-        **article_content(extracted, fetched_at=fetched),
-    )
 
 
 def evaluate_pairs(folder: Path) -> dict[str, float]:
@@ -97,10 +67,10 @@ def evaluate_pairs(folder: Path) -> dict[str, float]:
     ]
     rows = [new_article(a, "origin", i) for i, a in enumerate(articles.values())]
     rows += [new_article(v, "reposts", len(rows) + i) for i, v in enumerate(variants)]
+    store = CrawlStore(engine)
+    store.sync_sources(sources)
     started = time.perf_counter()
-    with session_scope(engine, write=True) as session:
-        queries.sync_sources(session=session, sources=sources)
-        queries.store_articles(session=session, articles=rows)
+    store.store_batch([(row, ()) for row in rows])
     seconds = time.perf_counter() - started
     with session_scope(engine) as session:
         stored = {a.url.rsplit("/", 1)[1][:-5]: a for a in session.exec(_all_articles()).all()}

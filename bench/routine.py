@@ -112,6 +112,7 @@ def config_mapping(sources: list[Source], port: int, database: str) -> dict[str,
 def prime(database: str, raw_config: dict[str, Any], sources: list[Source], port: int) -> int:
     """Record every article URL as already stored, through the storage API; returns the count."""
     from crawler.config import parse_config
+    from crawler.crawl.store import source_record
     from crawler.discover.urls import canonicalize
     from storage import queries
     from storage.db import get_engine, reset_engines, session_scope, upgrade_schema
@@ -121,7 +122,7 @@ def prime(database: str, raw_config: dict[str, Any], sources: list[Source], port
     upgrade_schema(engine)
     config = parse_config(raw_config)
     with session_scope(engine, write=True) as session:
-        queries.sync_sources(session=session, sources=config.sources)
+        queries.sync_sources(session=session, sources=[source_record(s) for s in config.sources])
     records = [
         UrlRecord(
             canonical_url=canonicalize(f"http://{source.address}:{port}{spec.path}"),

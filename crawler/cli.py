@@ -221,7 +221,7 @@ def show(
     """One article in full, with its attachments and its story's other articles."""
     from storage import queries
     from storage.db import session_scope
-    from storage.stories import story_siblings
+    from storage.story_index import story_siblings
 
     engine = _engine(_config())
     with session_scope(engine) as session:
@@ -257,8 +257,9 @@ def stories(
     ] = False,
 ) -> None:
     """Stories (an article and its reposts on other sites), newest first, with source counts."""
+    from crawler.crawl.stories import rebuild_stories
     from storage.db import session_scope
-    from storage.stories import rebuild_stories, story_views
+    from storage.story_index import story_views
 
     since_date = _parse_date(since) if since else None
     engine = _engine(_config())

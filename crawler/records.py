@@ -52,8 +52,10 @@ def article_record(article: Any) -> dict[str, Any]:
 
 
 def story_record(view: Any) -> dict[str, Any]:
-    """JSON-ready dict of a ``storage.stories.StoryView``."""
-    original = view.original
+    """JSON-ready dict of a ``storage.story_index.StoryView``."""
+    from crawler.analyze.stories import likely_original  # imports numpy: only when asked
+
+    original = likely_original(view.articles)
     return {
         "id": view.story.id,
         "title": original.title if original else None,

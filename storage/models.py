@@ -1,4 +1,5 @@
-"""Database tables and the plain records the crawler hands to ``storage.queries``.
+"""Database tables and the plain records callers hand to ``storage.queries`` and
+``storage.story_index``.
 
 Tables are SQLModel classes (``table=True``) with plural snake_case names. Every datetime column
 is a ``datetime`` field, which SQLModel maps to its ``UTCDateTime`` type decorator: aware values
@@ -10,6 +11,7 @@ the tables share one field list. The schema itself is created by the Alembic mig
 ``storage/migrations``; keep them in step with this module.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Final, Literal, get_args
@@ -160,7 +162,7 @@ class Article(ArticleBase, table=True):
 
 
 class Story(SQLModel, table=True):
-    """One piece of news: an article and its reposts on other sites (``storage.stories``).
+    """One piece of news: an article and its reposts on other sites (``storage.story_index``).
 
     What a story holds (articles, sources, earliest date, likely original) is read from its
     articles, never copied here, so it cannot drift from them.
@@ -280,6 +282,29 @@ class CrawledUrl(SQLModel, table=True):
     url: str | None = None
     """The URL as linked, kept for failures so a later crawl can retry it (the canonical URL
     may have lost a folded host prefix)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRecord:
+    """A configured source, as ``sync_sources`` mirrors it into ``sources``."""
+
+    id: str
+    name: str
+    start_urls: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class IndexEntry:
+    """An article's entry in the story index, for ``story_index.add_to_index``."""
+
+    article_id: int
+    signature: bytes
+    """MinHash values, as ``crawler.analyze.dedup.Signature.to_bytes`` writes them."""
+    shingles: int
+    """How many distinct shingles the text has (for the containment estimate)."""
+    band_keys: Sequence[int]
+    """The signature's LSH band keys (``crawler.analyze.dedup.band_keys``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,9 @@ Each function takes a keyword-only ``session`` and leaves the transaction to the
 (``storage.db.session_scope``; pass ``write=True`` for the writing ones). Bulk writes go through
 Core statements on the session's connection; idempotent inserts use the dialect's
 ``INSERT ... ON CONFLICT DO NOTHING`` (never ``INSERT OR IGNORE``, which also hides NOT NULL
-violations). ``IN`` lists are sent in chunks of 500.
+violations). ``IN`` lists are sent in chunks of 500. Callers hand plain records
+(``storage.models``: ``SourceRecord``, ``NewArticle``, ``UrlRecord`` ...); the story index and
+its tables are ``storage.story_index``. Reads no settings.
 """
 
 from __future__ import annotations
@@ -19,9 +21,6 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, select
 
-from crawler.analyze.dedup import Signature
-from crawler.config import SourceConfig
-from storage import stories
 from storage.db import StorageError
 from storage.models import (
     MAX_RUN_ERRORS,
@@ -43,11 +42,11 @@ from storage.models import (
     NewAttachment,
     Source,
     SourceOverview,
+    SourceRecord,
     SourceWalk,
     UrlRecord,
     utcnow,
 )
-from storage.stories import StoryCandidate
 
 logger = logging.getLogger(__name__)
 
@@ -89,20 +88,20 @@ def _insert(session: Session, model: type[SQLModel]) -> Any:
 # -- sources and runs ------------------------------------------------------------------------
 
 
-def sync_sources(*, session: Session, sources: Iterable[SourceConfig]) -> None:
+def sync_sources(*, session: Session, sources: Iterable[SourceRecord]) -> None:
     """Insert configured sources that are new and update those whose fields changed."""
     now = utcnow()
     existing = {source.id: source for source in session.exec(select(Source)).all()}
     new_rows: list[dict[str, Any]] = []
-    for config in sources:
+    for record in sources:
         fields = {
-            "name": config.name,
-            "start_urls": list(config.start_urls),
-            "tags": list(config.tags),
+            "name": record.name,
+            "start_urls": list(record.start_urls),
+            "tags": list(record.tags),
         }
-        current = existing.get(config.id)
+        current = existing.get(record.id)
         if current is None:
-            new_rows.append({"id": config.id, **fields, "created_at": now, "updated_at": now})
+            new_rows.append({"id": record.id, **fields, "created_at": now, "updated_at": now})
         elif fields != {name: getattr(current, name) for name in fields}:
             current.sqlmodel_update({**fields, "updated_at": now})
             session.add(current)
@@ -423,7 +422,9 @@ def _one_row_per_url(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 def store_articles(*, session: Session, articles: Sequence[NewArticle]) -> list[int | None]:
     """Store new articles with their HTML; None for each one already stored (by canonical URL).
 
-    Also remembers each canonical URL as 'article' and each redirected link as 'redirect'.
+    Also remembers each canonical URL as 'article' and each redirected link as 'redirect'. The
+    new articles have no story yet: the caller assigns them in the same transaction
+    (``crawler.crawl.stories.assign_stories``).
     """
     new_ids: dict[str, int] = {}
     for chunk in _chunks(articles):
@@ -435,24 +436,7 @@ def store_articles(*, session: Session, articles: Sequence[NewArticle]) -> list[
     new = [(i, a) for i, a in zip(result, articles, strict=True) if i is not None]
     _insert_html(session, new)
     _upsert_urls(session, _one_row_per_url(_article_url_rows(articles)))
-    stories.assign_stories(session=session, candidates=[_story_candidate(i, a) for i, a in new])
     return result
-
-
-def _story_candidate(article_id: int, article: NewArticle | ArticleUpdate) -> StoryCandidate:
-    signature = (
-        Signature.from_bytes(article.signature, article.shingles) if article.signature else None
-    )
-    return StoryCandidate(
-        article_id=article_id,
-        content_hash=article.content_hash,
-        text_length=len(article.text),
-        signature=signature,
-        fetched_at=getattr(article, "fetched_at", None) or utcnow(),
-        event_name=article.event_name if article.relevant else None,
-        event_city=article.event_city,
-        event_start=article.event_start,
-    )
 
 
 def _insert_articles(session: Session, articles: Sequence[NewArticle]) -> dict[str, int]:
@@ -511,31 +495,20 @@ def store_attachments(*, session: Session, attachments: Sequence[NewAttachment])
 def update_extractions(*, session: Session, updates: Sequence[ArticleUpdate]) -> int:
     """Rewrite the extracted fields of stored articles; returns how many rows changed.
 
-    A Core UPDATE: ``Article`` objects already loaded in this session are not refreshed.
+    A Core UPDATE: ``Article`` objects already loaded in this session are not refreshed. The
+    story index keeps the old signatures until the caller re-indexes them
+    (``crawler.crawl.stories.reindex``).
     """
     if not updates:
         return 0
     table = _table(Article)
     statement = update(table).where(table.c.id == bindparam("_article_id"))
     changed = 0
-    retexted: list[ArticleUpdate] = []
     for chunk in _chunks(updates):
-        hashes = dict(
-            session.connection()
-            .execute(
-                sa_select(table.c.id, table.c.content_hash).where(
-                    table.c.id.in_([item.id for item in chunk])
-                )
-            )
-            .all()
-        )
-        retexted.extend(item for item in chunk if hashes.get(item.id) != item.content_hash)
         rows = [
             {"_article_id": item.id, **item.model_dump(include=_CONTENT_FIELDS)} for item in chunk
         ]
         changed += session.connection().execute(statement, rows).rowcount
-    # only a changed text changes the signature: the index of the others stays as it is
-    stories.reindex(session=session, candidates=[_story_candidate(u.id, u) for u in retexted])
     return changed
 
 
@@ -580,11 +553,6 @@ def list_articles(
 def get_article(*, session: Session, article_id: int) -> Article | None:
     """The article with this id, if any."""
     return session.get(Article, article_id)
-
-
-def get_article_html(*, session: Session, article_id: int) -> ArticleHtml | None:
-    """The stored (compressed) page of an article, if any."""
-    return session.get(ArticleHtml, article_id)
 
 
 def article_attachments(*, session: Session, article_id: int) -> list[Attachment]:

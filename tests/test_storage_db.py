@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from crawler.config import SourceConfig
 from storage import queries
 from storage.db import (
     NoDatabaseError,
@@ -21,6 +20,7 @@ from storage.db import (
     session_scope,
     upgrade_schema,
 )
+from storage.models import SourceRecord
 
 
 def test_read_only_engine_on_a_missing_file_creates_nothing(tmp_path: Path) -> None:
@@ -67,7 +67,7 @@ def test_close_engines_leaves_a_whole_database_file(tmp_path: Path) -> None:
     upgrade_schema(engine)
     assert has_schema(engine)
     with session_scope(engine, write=True) as session:
-        source = SourceConfig(id="gov-a", name="Site", start_urls=["http://127.0.0.1/x/"])
+        source = SourceRecord(id="gov-a", name="Site", start_urls=("http://127.0.0.1/x/",))
         queries.sync_sources(session=session, sources=[source])
     assert (tmp_path / "fw.db-wal").stat().st_size > 0
     close_engines()

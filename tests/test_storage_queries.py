@@ -13,16 +13,17 @@ from sqlalchemy import exc
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from crawler.config import SourceConfig
 from storage import queries
 from storage.db import make_engine, session_scope, upgrade_schema
 from storage.models import (
+    ArticleHtml,
     ArticleUpdate,
     CrawledUrl,
     CrawlRun,
     NewArticle,
     NewAttachment,
     Source,
+    SourceRecord,
     SourceWalk,
     UrlRecord,
 )
@@ -32,9 +33,9 @@ T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 BEIJING = timezone(timedelta(hours=8))
 
 
-def source_config(source_id: str, name: str = "Site", tags: Sequence[str] = ()) -> SourceConfig:
-    return SourceConfig(
-        id=source_id, name=name, start_urls=[f"https://{source_id}.example/"], tags=list(tags)
+def source_config(source_id: str, name: str = "Site", tags: Sequence[str] = ()) -> SourceRecord:
+    return SourceRecord(
+        id=source_id, name=name, start_urls=(f"https://{source_id}.example/",), tags=tuple(tags)
     )
 
 
@@ -140,7 +141,7 @@ def test_store_articles_is_idempotent(session: Session) -> None:
     session.commit()
     assert queries.count_articles(session=session) == 3
     assert ids[0] is not None
-    html = queries.get_article_html(session=session, article_id=ids[0])
+    html = session.get(ArticleHtml, ids[0])
     assert html is not None and zlib.decompress(html.raw_html).startswith(b"<html>")
     assert html.header_charset == "gbk"
     state = url_state(session, batch[0].canonical_url)

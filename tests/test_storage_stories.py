@@ -1,4 +1,9 @@
-"""Stories on SQLite and PostgreSQL: reposts join one story, other articles don't, events link."""
+"""Stories on SQLite and PostgreSQL: reposts join one story, other articles don't, events link.
+
+Articles are stored as a crawl stores them (``CrawlStore.store_batch``: ``storage.queries`` and
+the assignment of ``crawler.crawl.stories``, one transaction); the story index
+(``storage.story_index``) is also exercised alone, with plain bytes and ints.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +14,23 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from bench.dedup import new_article
+from crawler.analyze.stories import likely_original
 from crawler.config import SourceConfig
-from storage import queries
+from crawler.crawl.store import CrawlStore
+from crawler.crawl.stories import rebuild_stories, reindex
+from storage import queries, story_index
 from storage.db import make_engine, session_scope, upgrade_schema
-from storage.models import Article, ArticleUpdate, LshBand, NewArticle
-from storage.stories import rebuild_stories, story_siblings, story_views
+from storage.models import (
+    Article,
+    ArticleSignature,
+    ArticleUpdate,
+    IndexEntry,
+    LshBand,
+    NewArticle,
+    SourceRecord,
+)
+from storage.story_index import story_siblings, story_views
+from tests.articles import new_article
 
 SEEDS = Path(__file__).resolve().parent / "sites" / "seeds"  # copies of ../shared/seeds
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
@@ -33,15 +49,12 @@ def article(
 
 
 def store(engine: Engine, *articles: NewArticle) -> list[int | None]:
-    with session_scope(engine, write=True) as session:
-        queries.sync_sources(
-            session=session,
-            sources=[
-                SourceConfig(id=s, name=s, start_urls=[f"https://{s}.example/"])
-                for s in ("a", "b", "c")
-            ],
-        )
-        return queries.store_articles(session=session, articles=list(articles))
+    """Store articles (and assign their stories) as a crawl does."""
+    crawl_store = CrawlStore(engine)
+    crawl_store.sync_sources(
+        SourceConfig(id=s, name=s, start_urls=[f"https://{s}.example/"]) for s in ("a", "b", "c")
+    )
+    return crawl_store.store_batch([(a, ()) for a in articles]).article_ids
 
 
 def stories_of(engine: Engine) -> dict[str, int | None]:
@@ -68,7 +81,8 @@ def test_reposts_join_one_story_and_others_do_not(engine: Engine) -> None:
         views = {view.story.id: view for view in story_views(session=session)}
         view = views[found["orig"]]
         assert view.sources == ["a", "b", "c"] and len(view.articles) == 3
-        assert view.original is not None and view.original.url.endswith("/orig.html")
+        original = likely_original(view.articles)
+        assert original is not None and original.url.endswith("/orig.html")
         assert view.earliest_published == date(2024, 11, 4)
         orig = session.exec(select(Article).where(Article.url.endswith("/orig.html"))).one()
         siblings = story_siblings(session=session, article=orig)
@@ -162,7 +176,10 @@ def test_reindex_and_rebuild(engine: Engine) -> None:
     )
     with session_scope(engine, write=True) as session:
         queries.update_extractions(session=session, updates=[update])
+        assert reindex(session=session, updates=[update]) == 1
         assert len(session.exec(select(LshBand)).all()) <= bands
+        # the same signatures again: nothing to re-index
+        assert reindex(session=session, updates=[update]) == 0
     assert stories_of(engine) == before
     with session_scope(engine, write=True) as session:
         assert rebuild_stories(session=session) == 3
@@ -192,3 +209,40 @@ def test_min_sources_keeps_stories_carried_by_several_sites(engine: Engine) -> N
             ["orig.html", "repost.html"]
         ]
         assert len(story_views(session=session)) == 2
+
+
+def test_index_takes_plain_signatures_and_band_keys(engine: Engine) -> None:
+    """storage alone: entries go in and come out as bytes and ints, removal finds them by key."""
+    with session_scope(engine, write=True) as session:
+        queries.sync_sources(session=session, sources=[SourceRecord("a", "a", ("u:a",))])
+        ids = queries.store_articles(
+            session=session, articles=[article(f"p{n}", seed("00" + str(n))) for n in (1, 2, 3)]
+        )
+        first, second, third = (i for i in ids if i is not None)
+        stories = story_index.create_stories(session=session, first_seen=[T0, T0])
+        story_index.set_stories(session=session, stories={first: stories[0], second: stories[1]})
+        story_index.add_to_index(
+            session=session,
+            entries=[
+                IndexEntry(first, b"\x01" * 8, 30, [11, 12, 12]),
+                IndexEntry(second, b"\x02" * 8, 40, [12, -(2**63)]),
+                IndexEntry(third, b"\x03" * 8, 50, [11]),
+            ],
+        )
+        members = story_index.band_members(session=session, band_keys=[11, 12, -(2**63), 99])
+        assert {key: sorted(found) for key, found in members.items()} == {
+            11: [first, third],
+            12: [first, second],
+            -(2**63): [second],
+        }
+        # only articles with a story count as assigned
+        assert story_index.assigned_signatures(session=session, article_ids=[first, third]) == {
+            first: (b"\x01" * 8, 30, stories[0])
+        }
+        assert story_index.indexed_signatures(session=session, article_ids=[second, third]) == {
+            second: (b"\x02" * 8, 40),
+            third: (b"\x03" * 8, 50),
+        }
+        story_index.remove_from_index(session=session, band_keys={second: [12, -(2**63)]})
+        assert sorted(session.exec(select(ArticleSignature.article_id)).all()) == [first, third]
+        assert sorted(session.exec(select(LshBand.band_key)).all()) == [11, 11, 12]

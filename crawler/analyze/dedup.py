@@ -1,19 +1,22 @@
 """Near-duplicate detection: MinHash signatures of normalized Chinese text and their LSH bands.
 
-Pure; no settings read (the store reads ``DEDUP_*`` settings and passes them in). A text is cut
-into character shingles (``SHINGLE`` characters, whitespace and punctuation removed, so a repost
-with other line breaks or spacing shingles the same), hashed with ``zlib.crc32`` and summarized
-by a MinHash of ``NUM_PERM`` permutations (datasketch's affine scheme, computed with numpy). The signature is split into ``BANDS``
-bands of ``ROWS`` values; each band becomes one signed 64-bit key, stored in the database
-(``storage.queries``), so articles sharing a band key are candidates, shared by every crawler
-process and surviving restarts. Candidates are confirmed by the Jaccard similarity their
-signatures estimate (``JACCARD_THRESHOLD``).
+Pure; no settings read: the parameters are the constants below (after changing them,
+``forumwatch stories --rebuild`` signs and assigns every article again). A text is cut into
+character shingles (``SHINGLE`` characters, whitespace and punctuation removed, so a repost with
+other line breaks or spacing shingles the same), hashed with ``zlib.crc32`` and summarized by a
+MinHash of ``NUM_PERM`` permutations (datasketch's affine scheme, computed with numpy). The
+signature is split into ``BANDS`` bands of ``ROWS`` values; each band becomes one signed 64-bit
+key, stored in the database (``storage.story_index``), so articles sharing a band key are
+candidates, shared by every crawler process and surviving restarts. Candidates are confirmed by
+the Jaccard similarity their signatures estimate (``JACCARD_THRESHOLD``); the story rules
+(``crawler.analyze.stories``) apply that confirmation.
 
 With 20 bands of 3 rows, two texts with Jaccard 0.4 become candidates with probability 0.73,
 0.5 -> 0.93, 0.6 -> 0.99; unrelated texts (0.1) with probability 0.02, and are then rejected by
 their signatures. A repost that keeps only part of the text has a low Jaccard but a high
 containment (the share of the shorter text found in the longer), which the shingle counts stored
-beside the signatures let us estimate: ``is_duplicate`` accepts either.
+beside the signatures let us estimate: ``is_duplicate`` accepts either. The thresholds stay here,
+beside the bands they are tuned with.
 """
 
 from __future__ import annotations

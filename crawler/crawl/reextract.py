@@ -18,6 +18,7 @@ from multiprocessing.pool import AsyncResult
 
 from sqlalchemy.engine import Engine
 
+from crawler.crawl import stories
 from crawler.crawl.article_builder import article_content, decompress_html, warm_up
 from crawler.crawl.pipelines.extract import worker_count
 from crawler.crawl.processes import die_with_parent
@@ -116,6 +117,7 @@ def _write(
     updates = [update for update, _ in results]
     with session_scope(engine, write=True) as session:
         queries.update_extractions(session=session, updates=updates)
+        stories.reindex(session=session, updates=updates)
     changed += sum(1 for update, digest in results if previous.get(update.id) != digest)
     done += len(updates)
     if on_progress is not None:

@@ -17,12 +17,19 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.engine import Engine
 
 from crawler.config import SourceConfig
-from crawler.crawl import processes
+from crawler.crawl import processes, stories
 from crawler.crawl.processes import ProcessStamp
 from crawler.discover.urls import canonicalize
 from storage import queries
 from storage.db import get_engine, session_scope, upgrade_schema
-from storage.models import NewArticle, NewAttachment, SourceWalk, UrlRecord
+from storage.models import NewArticle, NewAttachment, SourceRecord, SourceWalk, UrlRecord
+
+
+def source_record(source: SourceConfig) -> SourceRecord:
+    """What the database keeps of a configured source."""
+    return SourceRecord(
+        id=source.id, name=source.name, start_urls=tuple(source.start_urls), tags=tuple(source.tags)
+    )
 
 
 @dataclass
@@ -50,8 +57,10 @@ class CrawlStore:
         return cls(engine, retry_base=retry_base)
 
     def sync_sources(self, sources: Iterable[SourceConfig]) -> None:
+        """Mirror the configured sources into the database."""
+        records = [source_record(source) for source in sources]
         with session_scope(self.engine, write=True) as session:
-            queries.sync_sources(session=session, sources=sources)
+            queries.sync_sources(session=session, sources=records)
 
     def start_runs(
         self,
@@ -154,18 +163,6 @@ class CrawlStore:
             with session_scope(self.engine, write=True) as session:
                 queries.record_walks(session=session, walks=walks)
 
-    def store_articles(self, articles: Sequence[NewArticle]) -> list[int | None]:
-        if not articles:
-            return []
-        with session_scope(self.engine, write=True) as session:
-            return queries.store_articles(session=session, articles=articles)
-
-    def store_attachments(self, attachments: Sequence[NewAttachment]) -> int:
-        if not attachments:
-            return 0
-        with session_scope(self.engine, write=True) as session:
-            return queries.store_attachments(session=session, attachments=attachments)
-
     def store_batch(
         self,
         articles: Sequence[tuple[NewArticle, Sequence[NewAttachment]]],
@@ -173,7 +170,8 @@ class CrawlStore:
     ) -> StoredBatch:
         """Store articles with the attachments they link to, and other attachments, in one
         transaction: a crawl killed at any moment never leaves an article stored without its
-        attachments (a stored article is never fetched again, so they would be lost for good)."""
+        attachments (a stored article is never fetched again, so they would be lost for good)
+        or without its story."""
         if not articles and not attachments:
             return StoredBatch([], Counter())
         new: Counter[str] = Counter()
@@ -182,6 +180,14 @@ class CrawlStore:
                 queries.store_articles(session=session, articles=[a for a, _ in articles])
                 if articles
                 else []
+            )
+            stories.assign_stories(
+                session=session,
+                candidates=[
+                    stories.candidate(article_id, article)
+                    for (article, _), article_id in zip(articles, ids, strict=True)
+                    if article_id is not None
+                ],
             )
             linked = [
                 attachment.model_copy(update={"article_id": article_id})

@@ -32,7 +32,7 @@ from crawler.crawl.processes import ProcessStamp, start_stamp, this_process
 from crawler.crawl.store import CrawlStore
 from storage import queries
 from storage.db import make_engine, session_scope, upgrade_schema
-from storage.models import Article, CrawledUrl, CrawlRun, SourceWalk
+from storage.models import Article, CrawledUrl, CrawlRun, SourceRecord, SourceWalk
 from tests.faults.hostile import HostileSite, crawl, source, write_config
 from tests.faults.paged import PagedColumn
 from tests.fixtures_sites import start_cli
@@ -352,7 +352,7 @@ def test_start_interrupts_only_runs_whose_process_is_gone(engine: Engine) -> Non
     with session_scope(engine, write=True) as session:
         queries.sync_sources(
             session=session,
-            sources=[SourceConfig(id=n, name=n, start_urls=["http://example.cn/"]) for n in cases],
+            sources=[SourceRecord(id=n, name=n, start_urls=("http://example.cn/",)) for n in cases],
         )
         for name, (stamp, started) in cases.items():
             ids[name] = queries.start_run(
