@@ -264,7 +264,7 @@ class SourceSpider(scrapy.Spider):
             source.id,
             articles,
             {
-                key: AttachmentItem.found(source.id, url, key, title=title or None)
+                key: AttachmentItem(source.id, url, key, title=title or None)
                 for key, (url, title) in found.items()
             },
             limit=limit,
@@ -298,7 +298,7 @@ class SourceSpider(scrapy.Spider):
             key = self._key(source_id, response.url)
             if key != link_key:  # a link redirected to a document: never asked for again
                 yield UrlStateItem(canonical_url=link_key, source_id=source_id, state="redirect")
-            yield AttachmentItem.found(
+            yield AttachmentItem(
                 source_id,
                 response.url,
                 key,

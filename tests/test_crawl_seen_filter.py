@@ -130,7 +130,7 @@ def test_a_listing_is_answered_with_one_question_before_the_callback_resumes(
     remember(crawl.store, 4, "error", retry_base=timedelta(0))
     known_doc, new_doc = "http://s.example/f/known.pdf", "http://s.example/f/new.pdf"
     crawl.store.record_urls([UrlRecord(known_doc, "s", "redirect")])
-    documents = {url: AttachmentItem.found("s", url, url) for url in (known_doc, new_doc)}
+    documents = {url: AttachmentItem("s", url, url) for url in (known_doc, new_doc)}
 
     outputs, on_resume = answer(crawl, links(1, 2, 3, 4, attachments=documents))
 

@@ -1,12 +1,18 @@
 """Items passed from the spider through the pipelines, and the ``ListedLinks`` it yields to the
-seen-URL filter (``crawler.crawl.middlewares.seen``)."""
+seen-URL filter (``crawler.crawl.middlewares.seen``).
+
+What the spider makes holds plain values; storage's record types appear only in what the
+extraction builds (``ArticleItem``), so the spider needs nothing of storage.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from storage.models import NewArticle, NewAttachment
+if TYPE_CHECKING:
+    from storage.models import NewArticle, NewAttachment
 
 
 @dataclass
@@ -37,33 +43,16 @@ class ArticleItem:
 
 @dataclass
 class AttachmentItem:
-    """A document found behind an article link (PDF, DOC, XLS, image...)."""
+    """A document found behind a link (PDF, DOC, XLS, image...), stored by the store pipeline."""
 
-    attachment: NewAttachment
-
-    @classmethod
-    def found(
-        cls,
-        source_id: str,
-        url: str,
-        key: str,
-        *,
-        title: str | None = None,
-        content_type: str | None = None,
-        size: int | None = None,
-    ) -> AttachmentItem:
-        """An attachment discovered now at ``url`` (canonical ``key``) by a source."""
-        return cls(
-            NewAttachment(
-                source_id=source_id,
-                url=url,
-                canonical_url=key,
-                title=title,
-                content_type=content_type,
-                size=size,
-                discovered_at=datetime.now(UTC),
-            )
-        )
+    source_id: str
+    url: str
+    canonical_url: str
+    title: str | None = None
+    """The link text, when found on a list page."""
+    content_type: str | None = None
+    size: int | None = None
+    discovered_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 @dataclass

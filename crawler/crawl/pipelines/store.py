@@ -22,7 +22,7 @@ from twisted.internet import task
 from crawler.crawl.items import ArticleItem, AttachmentItem, NotPageItem, UrlStateItem
 from crawler.crawl.store import CrawlStore
 from crawler.crawl.tally import CrawlTally
-from storage.models import UrlRecord
+from storage.models import NewAttachment, UrlRecord
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ class StorePipeline:
                 item.article.crawl_run_id = self.tally.run_id(item.article.source_id)
         stored = self.store.store_batch(
             [(item.article, item.attachments) for item in articles],
-            [item.attachment for item in attachments],
+            [_attachment(item) for item in attachments],
         )
         for item, article_id in zip(articles, stored.article_ids, strict=True):
             kind = "known_articles" if article_id is None else "new_articles"
@@ -118,3 +118,15 @@ class StorePipeline:
         if self._timer is not None and self._timer.running:
             self._timer.stop()
         self.flush()
+
+
+def _attachment(item: AttachmentItem) -> NewAttachment:
+    return NewAttachment(
+        source_id=item.source_id,
+        url=item.url,
+        canonical_url=item.canonical_url,
+        title=item.title,
+        content_type=item.content_type,
+        size=item.size,
+        discovered_at=item.discovered_at,
+    )
