@@ -65,6 +65,8 @@ class Step:
     hits: dict[str, list[Hit]]
     articles: list[tuple[str, str]]
     """(source id, URL) of every stored article after the step."""
+    article_runs: dict[str, int | None]
+    """URL -> the crawl run that stored the article."""
     runs: list[CrawlRun]
     """Every crawl-run row after the step, oldest first."""
 
@@ -86,9 +88,11 @@ def _step(
     result = scrapy("crawl", "forumwatch", "-s", "LOG_LEVEL=WARNING", *args, config=config)
     assert result.returncode == 0, result.stderr[-4000:]
     with session_scope(get_engine(db_url)) as session:
-        articles = sorted((a.source_id, a.url) for a in session.exec(select(Article)).all())
+        stored = session.exec(select(Article)).all()
+        articles = sorted((a.source_id, a.url) for a in stored)
+        article_runs = {a.url: a.crawl_run_id for a in stored}
         runs = list(session.exec(select(CrawlRun).order_by(CrawlRun.id)).all())  # type: ignore[arg-type]
-    return Step(result, snapshot_hits(servers), articles, runs)
+    return Step(result, snapshot_hits(servers), articles, article_runs, runs)
 
 
 @pytest.fixture(scope="module")
@@ -132,6 +136,10 @@ def test_scrapy_crawl_records_a_finished_run_per_source(crawls: Crawls) -> None:
     assert sorted(run.source_id for run in runs) == sorted(SITES)
     assert all(run.finished_at is not None and run.status != "running" for run in runs)
     assert sum(run.new_articles for run in runs) == len(crawls.first.articles)
+    run_of = {run.source_id: run.id for run in runs}
+    assert {url: run_of[source] for source, url in crawls.first.articles} == (
+        crawls.first.article_runs
+    )
 
 
 def test_a_second_scrapy_crawl_stores_nothing_and_reads_no_article(crawls: Crawls) -> None:

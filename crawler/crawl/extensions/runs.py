@@ -36,9 +36,9 @@ logger = logging.getLogger(__name__)
 class RunRecorder:
     """Opens, counts and closes the crawl-run rows of a crawl; records its completed walks."""
 
-    def __init__(self, store: CrawlStore, tally: CrawlTally, stale_after: timedelta) -> None:
-        self.store = store
-        self.tally = tally
+    def __init__(self, crawler: Crawler, stale_after: timedelta) -> None:
+        self.crawler = crawler
+        self.tally = CrawlTally.of(crawler)
         self.stale_after = stale_after
         self._walk_ends: dict[tuple[str, str], SourceWalk] = {}
         """Chains this crawl walked to their end; recorded if the crawl finishes."""
@@ -47,13 +47,18 @@ class RunRecorder:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         hours = crawler.settings.getfloat("FORUMWATCH_STALE_RUN_HOURS", 12)
-        recorder = cls(CrawlStore.of(crawler), CrawlTally.of(crawler), timedelta(hours=hours))
+        recorder = cls(crawler, timedelta(hours=hours))
         recorder.tally.bind_stats(crawler.stats)
         crawler.signals.connect(recorder.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(recorder.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(recorder.item_error, signal=signals.item_error)
         crawler.signals.connect(recorder.walk_ended, signal=crawl_signals.walk_ended)
         return recorder
+
+    @property
+    def store(self) -> CrawlStore:
+        """The crawl's store, opened when a spider of ours first needs it."""
+        return CrawlStore.of(self.crawler)
 
     def spider_opened(self, spider: Spider) -> None:
         sources: Mapping[str, SourceConfig] | None = getattr(spider, "sources", None)

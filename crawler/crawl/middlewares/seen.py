@@ -49,10 +49,9 @@ class SourcesSpider(Protocol):
 class SeenUrlFilter:
     """Answers the spider's ``ListedLinks`` with the requests worth making; adds due retries."""
 
-    def __init__(self, crawler: Crawler, store: CrawlStore, tally: CrawlTally, due: int) -> None:
+    def __init__(self, crawler: Crawler, due: int) -> None:
         self.crawler = crawler
-        self.store = store
-        self.tally = tally
+        self.tally = CrawlTally.of(crawler)
         self.due_limit = due
         self._requested: set[str] = set()
         """Canonical URLs of the articles requested in this crawl."""
@@ -62,7 +61,12 @@ class SeenUrlFilter:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         due = crawler.settings.getint("FORUMWATCH_DUE_RETRIES", 100)
-        return cls(crawler, CrawlStore.of(crawler), CrawlTally.of(crawler), due)
+        return cls(crawler, due)
+
+    @property
+    def store(self) -> CrawlStore:
+        """The crawl's store, opened when a spider of ours first needs it."""
+        return CrawlStore.of(self.crawler)
 
     @property
     def spider(self) -> SourcesSpider | None:

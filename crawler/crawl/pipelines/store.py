@@ -30,11 +30,9 @@ logger = logging.getLogger(__name__)
 class StorePipeline:
     """Buffers ArticleItems and AttachmentItems and writes them in batches."""
 
-    def __init__(
-        self, store: CrawlStore, tally: CrawlTally, batch_size: int, interval: float
-    ) -> None:
-        self.store = store
-        self.tally = tally
+    def __init__(self, crawler: Crawler, batch_size: int, interval: float) -> None:
+        self.crawler = crawler
+        self.tally = CrawlTally.of(crawler)
         self.batch_size = max(1, batch_size)
         self.interval = interval
         self._articles: list[ArticleItem] = []
@@ -45,11 +43,15 @@ class StorePipeline:
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
         return cls(
-            CrawlStore.of(crawler),
-            CrawlTally.of(crawler),
+            crawler,
             settings.getint("FORUMWATCH_STORE_BATCH", 100),
             settings.getfloat("FORUMWATCH_STORE_INTERVAL", 1.0),
         )
+
+    @property
+    def store(self) -> CrawlStore:
+        """The crawl's store, opened when there is something to write."""
+        return CrawlStore.of(self.crawler)
 
     def open_spider(self) -> None:
         if self.interval > 0:
