@@ -1,8 +1,9 @@
 """Scrapy settings for forumwatch, plus forumwatch's own (prefixed FORUMWATCH_*).
 
-The YAML config's ``scrapy_settings`` mapping overrides any of these per deployment; the CLI sets
-``FORUMWATCH_DATABASE_URL`` and ``FORUMWATCH_ALLOW_PRIVATE_NETWORKS`` from the config
-(``crawler.crawl.runner.build_settings``).
+The YAML config's ``scrapy_settings`` mapping overrides any of these per deployment, and its
+``database`` and ``allow_private_networks`` set ``FORUMWATCH_DATABASE_URL`` and
+``FORUMWATCH_ALLOW_PRIVATE_NETWORKS`` (``crawler/crawl/configure.py``): ``forumwatch crawl`` applies
+the config it was given, Scrapy's own tools the one named by ``FORUMWATCH_CONFIG``.
 """
 
 from crawler import config as _config
@@ -24,10 +25,13 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.5
 # Scrapy's downloader with the per-site cap kept at DOWNLOAD_DELAY 0 (see crawler/crawl/downloader.py);
-# build_settings keeps it whatever the config says.
+# kept whatever the config says (crawler/crawl/configure.py).
 DOWNLOADER = "crawler.crawl.downloader.PoliteDownloader"
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False  # on by default in Scrapy; an open port nobody needs (scrapy#3429)
+# Scrapy 2.19's remote-control server (on by default) runs code sent to a local port and writes a
+# token file on every crawl: nothing forumwatch uses, and a door on a machine that crawls hostile sites.
+REMOTE_CONTROL_ENABLED = False
 
 # --- Faults --------------------------------------------------------------------------------------
 # Scrapy's 180 s timeout x 2 retries can stall a request ~9 minutes (scrapy#3108).
@@ -50,7 +54,7 @@ HTTPERROR_ALLOW_ALL = False
 # (DOWNLOAD_TIMEOUT does not apply to FTP). The network guard refuses other schemes first.
 DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
 # Requests to loopback, private, link-local (cloud metadata), multicast and reserved addresses
-# are refused unless this is on; the CLI sets it from the config's allow_private_networks.
+# are refused unless this is on; set from the config's allow_private_networks.
 FORUMWATCH_ALLOW_PRIVATE_NETWORKS = False
 # Networks (CIDR strings) allowed even when private ones are refused, e.g. ["10.1.2.0/24"] for
 # one intranet site, or ["127.0.0.1/32"] in tests that must see every other address refused.
@@ -74,6 +78,14 @@ ITEM_PIPELINES = {
     "crawler.crawl.pipelines.extract.ExtractPipeline": 300,
     "crawler.crawl.pipelines.store.StorePipeline": 800,
 }
+SPIDER_MIDDLEWARES = {
+    # next to the spider: answers the ListedLinks a callback yields before the callback resumes
+    "crawler.crawl.middlewares.seen.SeenUrlFilter": 950,
+}
+EXTENSIONS = {
+    # crawl-run rows and completed walks, from the spider's opening to its closing
+    "crawler.crawl.extensions.runs.RunRecorder": 500,
+}
 
 # --- Engine tuning (measured on a 2-core host) ----------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
@@ -86,7 +98,12 @@ SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 
 # --- forumwatch ----------------------------------------------------------------------------------
-# SQLAlchemy URL of the store; set by the CLI from the config (and $FORUMWATCH_DATABASE_URL).
+# The forumwatch config file Scrapy's own tools (scrapy crawl, scrapyd, scrapy-redis workers) read
+# (``-s FORUMWATCH_CONFIG=...``); None: $FORUMWATCH_CONFIG, else ./forumwatch.yaml. The add-on applies
+# its database, allow_private_networks and scrapy_settings before any crawler is made.
+FORUMWATCH_CONFIG = None
+ADDONS = {"crawler.crawl.configure.ConfigAddon": 0}
+# SQLAlchemy URL of the store; set from the config's database (and $FORUMWATCH_DATABASE_URL).
 FORUMWATCH_DATABASE_URL = _config.DEFAULT_DATABASE_URL
 # Worker processes for extraction; 0 extracts inside Scrapy's process. None: one per core.
 FORUMWATCH_EXTRACT_WORKERS = None

@@ -32,7 +32,10 @@ _SECRET = re.compile(r"(//[^:/@]*):[^@/]*@")
 _CLASS_PATH = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_]\w*)*$")
 
 # Settings the CLI sets from elsewhere in the config; a scrapy_settings entry would be ignored.
-_SET_BY_CLI = {"FORUMWATCH_DATABASE_URL": "set the top-level 'database' field instead"}
+_SET_BY_CLI = {
+    "FORUMWATCH_DATABASE_URL": "set the top-level 'database' field instead",
+    "FORUMWATCH_CONFIG": "names the config file itself (--config or $FORUMWATCH_CONFIG)",
+}
 # Settings Scrapy still reads but no longer lists in default_settings.
 _EXTRA_KNOWN: dict[str, Any] = {"CONCURRENT_REQUESTS_PER_IP": 0, "META_COPY_WARN_SKIP_KEYS": []}
 # Numeric settings a crawl cannot work with at zero (nothing would be requested, or all time out).

@@ -1,18 +1,28 @@
-"""The generic source spider: one crawl over every configured source, list pages to articles.
+"""The generic source spider: one crawl over the configured sources, list pages to articles.
 
-Each source's start URLs may be list/column pages, RSS/Atom feeds or sitemaps. List pages give
-article links (``crawler.discover.links``) and the next list page; an article URL already known to the
-database is never requested again. Pagination stops at the first page with nothing unseen once
-the start URL's chain of list pages has been walked to its end by a crawl that finished
-(``SourceWalk``); until then every crawl walks the whole chain, so a killed backfill resumes.
-Article pages become ``PageItem``s for the extraction and store pipelines; documents found behind
-article links become ``AttachmentItem``s. Failures are counted per source and remembered per URL;
-failed article URLs due for a retry are requested again at the start of each crawl, wherever
-their list pages are.
+Its sources come from the forumwatch config (``crawler.crawl.configure.crawl_config``): all of
+them, or those named by the ``sources`` argument (``scrapy crawl forumwatch -a sources=a,b``;
+``forumwatch crawl a b`` passes the same). The spider makes requests and items only; what the
+database knows reaches it through the crawl's components, wired in ``settings.py``:
 
-Settings: ``FORUMWATCH_DATABASE_URL``, ``FORUMWATCH_STALE_RUN_HOURS``, ``FORUMWATCH_URL_RETRY_BASE``
-(first delay before a failed URL is retried) and ``FORUMWATCH_DUE_RETRIES`` (at most this many
-due failed URLs per source and crawl).
+* Each source's start URLs may be list/column pages, RSS/Atom feeds or sitemaps. List pages give
+  article links (``crawler.discover.links``) and the next list page. The links of one listing are
+  yielded together as ``ListedLinks``; the seen-URL filter (``crawler.crawl.middlewares.seen``)
+  turns them into requests for the articles not known to the database and answers how many it
+  requested, and whether the listing's chain was walked before. Pagination stops at the first
+  page with nothing unseen once the start URL's chain of list pages has been walked to its end by
+  a crawl that finished; until then every crawl walks the whole chain, so a killed backfill
+  resumes. Where a walk ends is signalled (``crawler.crawl.signals.walk_ended``) to the run
+  recorder (``crawler.crawl.extensions.runs``), which records it if the crawl finishes.
+* Article pages become ``PageItem``s for the extraction and store pipelines; documents found
+  behind article links become ``AttachmentItem``s. Failures are counted per source in the
+  crawl's ``CrawlTally`` and yielded as ``UrlStateItem``s, which the store pipeline remembers per
+  URL; the seen-URL filter requests failed article URLs again once due, wherever their list
+  pages are.
+
+Settings: ``FORUMWATCH_SITEMAP_MAX_DEPTH``, ``FORUMWATCH_SITEMAP_MAX_COUNT`` and
+``FORUMWATCH_SITEMAP_MAX_ARTICLES`` (sitemap limits per source and crawl), and the config's
+(``FORUMWATCH_CONFIG``, see ``crawler.crawl.configure``).
 """
 
 from __future__ import annotations
@@ -20,7 +30,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import scrapy
@@ -31,11 +41,11 @@ from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler.config import SourceConfig
-from crawler.crawl import processes
-from crawler.crawl.items import AttachmentItem, PageItem
+from crawler.config import ConfigError, SourceConfig
+from crawler.crawl.configure import crawl_config
+from crawler.crawl.items import AttachmentItem, ListedLinks, PageItem, UrlStateItem
 from crawler.crawl.middlewares.robots import RobotsUnavailable
-from crawler.crawl.store import CrawlStore
+from crawler.crawl.signals import walk_ended
 from crawler.crawl.tally import CrawlTally
 from crawler.discover.feeds import FeedKind, parse_feed
 from crawler.discover.links import discover, filter_listed_urls, parse_html
@@ -48,7 +58,6 @@ from crawler.extract.content import (
     looks_binary_type,
 )
 from crawler.extract.encoding import decode_html
-from storage.models import NewAttachment, SourceWalk, UrlRecord, WalkEnd
 
 logger = logging.getLogger(__name__)
 
@@ -56,79 +65,48 @@ LIST, ARTICLE = "list", "article"
 
 
 class SourceSpider(scrapy.Spider):
-    """Crawls the given sources for new articles."""
+    """Crawls the configured sources (or those named by ``sources``) for new articles."""
 
     name = "forumwatch"
-    store: CrawlStore
     tally: CrawlTally
 
-    def __init__(self, sources: Iterable[SourceConfig], **kwargs: Any) -> None:
+    def __init__(self, sources: str | Iterable[str] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.sources = {source.id: source for source in sources}
-        self.run_ids: dict[str, int] = {}
-        self._scheduled: set[str] = set()
+        self.source_ids = _source_ids(sources)
+        """The ids asked for (none: every configured source)."""
+        self.sources: dict[str, SourceConfig] = {}
+        """The sources crawled, by id; read by the seen-URL filter and the run recorder."""
         self._lists_seen: set[str] = set()
         self._sitemaps_followed: Counter[str] = Counter()
         self._sitemap_articles: Counter[str] = Counter()
-        self._walked: set[tuple[str, str]] = set()
-        """(source id, start URL) of the chains walked to their end by an earlier crawl."""
-        self._walk_ends: dict[tuple[str, str], SourceWalk] = {}
-        """Chains this crawl walked to their end; recorded if the crawl finishes."""
-        self._item_errors = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        retry_base = crawler.settings.getfloat("FORUMWATCH_URL_RETRY_BASE", 3600)
-        spider.store = CrawlStore.open(
-            crawler.settings["FORUMWATCH_DATABASE_URL"], retry_base=timedelta(seconds=retry_base)
-        )
-        spider.tally = CrawlTally(list(spider.sources))
+        selected = crawl_config(crawler).select(spider.source_ids)
+        if not selected:
+            raise ConfigError("no sources configured")
+        spider.sources = {source.id: source for source in selected}
+        spider.tally = CrawlTally.of(crawler)
         crawler.signals.connect(spider._on_headers, signal=signals.headers_received)
-        crawler.signals.connect(spider._on_item_error, signal=signals.item_error)
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
-        if self.crawler.stats is not None:
-            self.tally.bind_stats(self.crawler.stats)
-        self.store.sync_sources(self.sources.values())
-        stale = timedelta(hours=self.crawler.settings.getfloat("FORUMWATCH_STALE_RUN_HOURS", 12))
-        self.run_ids = self.store.start_runs(
-            self.sources, stale_after=stale, process=processes.this_process()
-        )
-        self._walked = self.store.walked_chains(self.sources.values())
-        retries = self._due_retries()
+        # The seen-URL filter follows these with the failed article URLs due for a retry.
         for source in self.sources.values():
             for url in source.start_urls:
                 key = canonicalize(url)
                 self._lists_seen.add(key)
                 yield self._request(source.id, url, LIST, self.parse_start, page=1, walk=key)
-        for request in retries:
-            yield request
 
-    def _due_retries(self) -> list[Request]:
-        """Requests for the failed article URLs due for a retry, up to the per-source limit:
-        their list pages may lie beyond where a routine crawl stops."""
-        limit = self.crawler.settings.getint("FORUMWATCH_DUE_RETRIES", 100)
-        requests = []
-        for source in self.sources.values():
-            due = [
-                (key, url)
-                for key, url in self.store.due_retries(source.id, limit)
-                if key not in self._scheduled
-            ]
-            self._scheduled.update(key for key, _ in due)
-            if due:
-                logger.info("retrying %d failed URLs", len(due), extra={"source": source.id})
-            requests += [
-                self._request(source.id, url, ARTICLE, self.parse_article, link=key)
-                for key, url in due
-            ]
-        return requests
+    def article_request(self, source_id: str, url: str, key: str) -> Request:
+        """The request for an article link (``key``: its canonical URL); the seen-URL filter
+        makes one for each link it lets through."""
+        return self._request(source_id, url, ARTICLE, self.parse_article, link=key)
 
     def _request(self, source_id: str, url: str, kind: str, callback: Any, **meta: Any) -> Request:
         meta.update(fw_source=source_id, fw_kind=kind)
-        # Every request bypasses the dupe filter (the database and _scheduled dedupe articles,
+        # Every request bypasses the dupe filter (the seen-URL filter dedupes articles,
         # _lists_seen list pages) so a redirect or meta-refresh loop ends in an error we can
         # count, and a start URL shared by two sources is read for each, instead of a silent drop.
         return Request(
@@ -160,13 +138,14 @@ class SourceSpider(scrapy.Spider):
         depth = int(response.meta.get("sitemap_depth", 0))
         yield from self._follow_sitemaps(source, feed.sitemaps, depth, response.url)
         if feed.kind is not FeedKind.SITEMAP:
-            yield from self._schedule_articles(source, feed.articles)
+            yield self._links(source, feed.articles)
             return
         articles = filter_listed_urls(feed.articles, source.article_links)
         budget = self.settings.getint("FORUMWATCH_SITEMAP_MAX_ARTICLES", 1000)
         room = max(0, budget - self._sitemap_articles[source.id])
-        taken = yield from self._schedule_articles(source, articles, limit=room)
-        self._sitemap_articles[source.id] += taken
+        links = self._links(source, articles, limit=room)
+        yield links
+        self._sitemap_articles[source.id] += _requested(links)
 
     def _follow_sitemaps(
         self, source: SourceConfig, urls: list[str], depth: int, index_url: str
@@ -209,13 +188,13 @@ class SourceSpider(scrapy.Spider):
             page_number=page,
             article_links=source.article_links,
         )
-        unseen = yield from self._schedule_articles(source, report.articles)
-        yield from self._list_attachments(source, report.attachments)
         walk = response.meta.get("walk")
+        links = self._links(source, report.articles, report.attachments, walk=walk)
+        yield links
         if not report.next_page:
             self._end_walk(response, "end")
             return
-        if unseen == 0 and (walk is None or (source.id, walk) in self._walked):
+        if _requested(links) == 0 and (walk is None or links.walked):
             return
         if page >= source.max_list_pages:
             logger.info("max_list_pages reached", extra={"source": source.id, "url": response.url})
@@ -230,16 +209,17 @@ class SourceSpider(scrapy.Spider):
             source.id, report.next_page, LIST, self.parse_list, page=page + 1, walk=walk
         )
 
-    def _end_walk(self, response: Response, ended_by: WalkEnd) -> None:
-        """Note that the chain of list pages ``response`` belongs to ends here."""
+    def _end_walk(self, response: Response, ended_by: str) -> None:
+        """Signal that the chain of list pages ``response`` belongs to ends here (``end``,
+        ``limit`` or ``cycle``)."""
         walk = response.meta.get("walk")
         if walk is None:
             return
         source = self.sources[response.meta["fw_source"]]
-        self._walk_ends[(source.id, walk)] = SourceWalk(
+        self.crawler.signals.send_catch_log(
+            signal=walk_ended,
             source_id=source.id,
             start_url=walk,
-            completed_at=datetime.now(UTC),
             ended_by=ended_by,
             pages=int(response.meta.get("page", 1)),
             max_list_pages=source.max_list_pages,
@@ -261,43 +241,35 @@ class SourceSpider(scrapy.Spider):
         """An article or attachment URL's canonical form, with the source's host folding."""
         return canonicalize(url, self.sources[source_id].fold_hosts)
 
-    def _schedule_articles(
-        self, source: SourceConfig, urls: list[str], *, limit: int | None = None
-    ) -> Any:
-        """Request the unseen article URLs, the first ``limit`` of them if given (the others
-        wait for a later crawl, counted as ``articles_deferred``); returns how many were
-        requested (generator return)."""
-        wanted: dict[str, str] = {}
+    def _links(
+        self,
+        source: SourceConfig,
+        urls: list[str],
+        attachments: Iterable[tuple[str, str]] = (),
+        *,
+        limit: int | None = None,
+        walk: str | None = None,
+    ) -> ListedLinks:
+        """A listing's article links (``urls``) and attachment links (URL, title), by canonical
+        URL, for the seen-URL filter; it requests at most ``limit`` articles if given (the
+        others wait for a later crawl, counted as ``articles_deferred``)."""
+        articles: dict[str, str] = {}
         for url in urls:
             key = self._key(source.id, url)
-            if is_attachment_url(url) or key in self._scheduled or key in wanted:
+            if is_attachment_url(url) or key in articles:
                 continue
-            wanted[key] = url
-        unseen = self.store.unseen(list(wanted))
-        self.tally.count(source.id, "known_articles", len(wanted) - len(unseen))
-        if limit is not None and len(unseen) > limit:
-            self.tally.count(source.id, "articles_deferred", len(unseen) - limit)
-            logger.info(
-                "article limit reached: %d new articles left for a later crawl",
-                len(unseen) - limit,
-                extra={"source": source.id},
-            )
-            unseen = unseen[:limit]
-        # Marked before the first yield: Scrapy interleaves the outputs of concurrent callbacks
-        # (a list page and a feed listing the same article), and a key added only as its request
-        # is yielded lets the other callback schedule the same article a second time.
-        self._scheduled.update(unseen)
-        for key in unseen:
-            yield self._request(source.id, wanted[key], ARTICLE, self.parse_article, link=key)
-        return len(unseen)
-
-    def _list_attachments(
-        self, source: SourceConfig, found: list[tuple[str, str]]
-    ) -> Iterable[Any]:
-        by_key = {self._key(source.id, url): (url, title) for url, title in found}
-        for key in self.store.unseen(list(by_key)):
-            url, title = by_key[key]
-            yield AttachmentItem(_attachment(source.id, url, key, title=title or None))
+            articles[key] = url
+        found = {self._key(source.id, url): (url, title) for url, title in attachments}
+        return ListedLinks(
+            source.id,
+            articles,
+            {
+                key: AttachmentItem(source.id, url, key, title=title or None)
+                for key, (url, title) in found.items()
+            },
+            limit=limit,
+            walk=walk,
+        )
 
     # -- article pages ------------------------------------------------------------------------
 
@@ -319,21 +291,20 @@ class SourceSpider(scrapy.Spider):
             # and retried with back-off, never stored.
             self.tally.count(source_id, "not_page")
             self.tally.error(source_id, response.url, NOT_A_PAGE)
-            self.store.record_urls(
-                [UrlRecord(link_key, source_id, "error", response.status, NOT_A_PAGE)]
-            )
+            yield UrlStateItem(link_key, source_id, "error", response.status, NOT_A_PAGE)
             return
         if not page:
             size = response.headers.get("Content-Length")
-            attachment = _attachment(
+            key = self._key(source_id, response.url)
+            if key != link_key:  # a link redirected to a document: never asked for again
+                yield UrlStateItem(canonical_url=link_key, source_id=source_id, state="redirect")
+            yield AttachmentItem(
                 source_id,
                 response.url,
-                self._key(source_id, response.url),
+                key,
                 content_type=(content_type or b"").decode("latin-1") or None,
                 size=int(size) if size and size.isdigit() else len(response.body),
             )
-            self._remember_redirect(source_id, link_key, response.url)
-            yield AttachmentItem(attachment)
             return
         yield PageItem(
             source_id=source_id,
@@ -343,19 +314,12 @@ class SourceSpider(scrapy.Spider):
             fetched_at=fetched_at,
             header_charset=header_charset(content_type),
             content_type=(content_type or b"").decode("latin-1") or None,
-            run_id=self.run_ids.get(source_id),
             options=self.sources[source_id].extract_options(),
         )
 
-    def _remember_redirect(self, source_id: str, link_key: str, final_url: str) -> None:
-        if self._key(source_id, final_url) != link_key:
-            self.store.record_urls(
-                [UrlRecord(canonical_url=link_key, source_id=source_id, state="redirect")]
-            )
-
     # -- failures -------------------------------------------------------------------------------
 
-    def on_error(self, failure: Failure) -> None:
+    def on_error(self, failure: Failure) -> Iterable[UrlStateItem]:
         request = failure.request  # type: ignore[attr-defined]
         source_id = request.meta["fw_source"]
         status, message = _describe_failure(failure)
@@ -371,40 +335,14 @@ class SourceSpider(scrapy.Spider):
         logger.warning("fetch failed: %s", message, extra={"source": source_id, "url": request.url})
         self.tally.error(source_id, request.url, message)
         if request.meta.get("fw_kind") == ARTICLE:
-            state = "gone" if status in (404, 410) else "error"
-            self.store.record_urls(
-                [
-                    UrlRecord(
-                        canonical_url=request.meta.get("link") or self._key(source_id, request.url),
-                        source_id=source_id,
-                        state=state,
-                        http_status=status,
-                        error=message[:500],
-                        url=request.meta.get("redirect_urls", [request.url])[0],
-                    )
-                ]
+            yield UrlStateItem(
+                canonical_url=request.meta.get("link") or self._key(source_id, request.url),
+                source_id=source_id,
+                state="gone" if status in (404, 410) else "error",
+                http_status=status,
+                error=message[:500],
+                url=request.meta.get("redirect_urls", [request.url])[0],
             )
-
-    def _on_item_error(self, item: Any, response: Any, spider: Any, failure: Failure) -> None:
-        # A pipeline failed (a store batch may be lost): no walk of this crawl counts as done.
-        self._item_errors += 1
-
-    def closed(self, reason: str) -> None:
-        # Walks count only when the crawl finished: every article their pages listed was
-        # stored or remembered as failed. A walk cut short by a kill is walked again.
-        if reason == "finished" and not self._item_errors:
-            try:
-                self.store.record_walks(list(self._walk_ends.values()))
-            except Exception:  # the runs below must still be closed; the walk is redone
-                logger.exception("walks not recorded")
-        elif self._walk_ends:
-            logger.warning(
-                "walks not recorded: crawl %s, %d item errors", reason, self._item_errors
-            )
-        for source_id, run_id in self.run_ids.items():
-            tally = self.tally.sources[source_id]
-            status = tally.status() if reason == "finished" else "interrupted"
-            self.store.finish_run(run_id, status, dict(tally.counts), tally.errors)
 
 
 def _describe_failure(failure: Failure) -> tuple[int | None, str]:
@@ -416,21 +354,19 @@ def _describe_failure(failure: Failure) -> tuple[int | None, str]:
     return None, f"{type(error).__name__}: {text}" if str(error) else text
 
 
-def _attachment(
-    source_id: str,
-    url: str,
-    key: str,
-    *,
-    title: str | None = None,
-    content_type: str | None = None,
-    size: int | None = None,
-) -> NewAttachment:
-    return NewAttachment(
-        source_id=source_id,
-        url=url,
-        canonical_url=key,
-        title=title,
-        content_type=content_type,
-        size=size,
-        discovered_at=datetime.now(UTC),
-    )
+def _source_ids(sources: str | Iterable[str] | None) -> list[str]:
+    """Source ids from the ``sources`` argument: comma-separated (``-a sources=a,b``) or a list."""
+    if sources is None:
+        return []
+    names = sources.split(",") if isinstance(sources, str) else sources
+    return [name.strip() for name in names if name.strip()]
+
+
+def _requested(links: ListedLinks) -> int:
+    """How many article requests the seen-URL filter made of ``links``."""
+    if links.requested is None:
+        raise RuntimeError(
+            "ListedLinks left unanswered: crawler.crawl.middlewares.seen.SeenUrlFilter must be "
+            "enabled in SPIDER_MIDDLEWARES, next to the spider"
+        )
+    return links.requested

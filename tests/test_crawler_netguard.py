@@ -18,11 +18,12 @@ from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from crawler.config import parse_config
+from crawler.crawl.configure import NETWORK_GUARD
 from crawler.crawl.fetch_one import Refused as ExtractRefused
 from crawler.crawl.fetch_one import _checked_connection, check_url, fetch_url
 from crawler.crawl.middlewares.netguard import NetworkGuardMiddleware, Refused
 from crawler.crawl.resolver import AddressRefused, GuardedResolver
-from crawler.crawl.runner import NETWORK_GUARD, build_settings
+from crawler.crawl.runner import build_settings
 from crawler.discover.addresses import AddressPolicy, address_kind, parse_host
 from tests.faults.hostile import HostileSite, html, redirect
 

@@ -1,2 +1,3 @@
-"""The Scrapy glue: items, pipelines, middlewares, the downloader and resolver, the crawl's
-store and tally, the runner. The only code that touches both Scrapy and storage."""
+"""The Scrapy glue: items, pipelines, middlewares (the seen-URL filter among them), extensions (the
+run recorder), signals, the downloader and resolver, the config as settings, the crawl's store and
+tally, the runner. The only code that touches both Scrapy and storage."""

@@ -100,7 +100,6 @@ def build_article(page: PageItem) -> ArticleItem | NotPageItem:
         canonical_url=key,
         request_canonical_url=page.request_url if page.request_url != key else None,
         fetched_at=page.fetched_at,
-        crawl_run_id=page.run_id,
         raw_html_compressed=compress_html(page.body),
         content_type=page.content_type,
         header_charset=page.header_charset,

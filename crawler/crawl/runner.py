@@ -14,23 +14,15 @@ from typing import Any
 
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
-from scrapy.utils.misc import load_object
 from twisted.python.failure import Failure
 
 from crawler.config import Config, SourceConfig
-from crawler.crawl.downloader import PoliteDownloader
+from crawler.crawl.configure import CONFIG_ADDON, apply_config, use_config
 from crawler.crawl.tally import CrawlTally
 
 TickCallback = Callable[[CrawlTally], None]
-NETWORK_GUARD = "crawler.crawl.middlewares.netguard.NetworkGuardMiddleware"
-# Settings holding component mappings: a config's mapping is merged over ours.
-_COMPONENT_MAPPINGS = (
-    "DOWNLOADER_MIDDLEWARES",
-    "SPIDER_MIDDLEWARES",
-    "ITEM_PIPELINES",
-    "EXTENSIONS",
-    "DOWNLOAD_HANDLERS",
-)
+SPIDER = "forumwatch"
+"""The project's spider (``spiders/sources.py``), run by name as ``scrapy crawl`` runs it."""
 _GC_THRESHOLD = 50_000  # allocations before a young-generation collection (default 700)
 
 
@@ -62,47 +54,19 @@ class _Process(CrawlerProcess):
 def build_settings(
     config: Config, *, log_level: str = "WARNING", log_file: str | None = None
 ) -> Settings:
-    """Scrapy settings: our settings module, then the config's overrides, then the database.
+    """Scrapy settings: our settings module with ``config`` applied
+    (``crawler.crawl.configure.apply_config``), then the log options.
 
-    The downloader is always ``PoliteDownloader`` (or a subclass of it): Scrapy's own lets one
-    host take every queued request at once when ``DOWNLOAD_DELAY`` is 0, whatever
-    ``CONCURRENT_REQUESTS_PER_DOMAIN`` says (see ``crawler.crawl.downloader``).
-
-    Component mappings in the config (``DOWNLOADER_MIDDLEWARES``, ``ITEM_PIPELINES``...) are merged
-    over ours rather than replacing them, so adding a middleware keeps our retry, robots and
-    network-guard components; naming one with ``None`` switches it off. The network guard stays
-    on unless named with ``None``; ``allow_private_networks`` reaches it as a setting.
+    The config is applied here, so the add-on that would load one for Scrapy's own tools is off.
     """
     settings = Settings()
     settings.setmodule("settings", priority="project")
-    overrides = dict(config.scrapy_settings)
-    for key in _COMPONENT_MAPPINGS:
-        if isinstance(overrides.get(key), dict):
-            overrides[key] = {**settings.getdict(key), **overrides[key]}
-    settings.update(overrides, priority="cmdline")
-    if not _is_polite(settings.get("DOWNLOADER")):
-        settings.set("DOWNLOADER", PoliteDownloader, priority="cmdline")
-    settings.set("FORUMWATCH_DATABASE_URL", config.database, priority="cmdline")
-    settings.set(
-        "FORUMWATCH_ALLOW_PRIVATE_NETWORKS", config.allow_private_networks, priority="cmdline"
-    )
-    middlewares = settings.getdict("DOWNLOADER_MIDDLEWARES")
-    if NETWORK_GUARD not in middlewares:
-        settings.set(
-            "DOWNLOADER_MIDDLEWARES", {**middlewares, NETWORK_GUARD: 50}, priority="cmdline"
-        )
+    apply_config(settings, config)
+    settings.set("ADDONS", {**settings.getdict("ADDONS"), CONFIG_ADDON: None}, priority="cmdline")
     settings.set("LOG_LEVEL", log_level, priority="cmdline")
     if log_file:
         settings.set("LOG_FILE", log_file, priority="cmdline")
     return settings
-
-
-def _is_polite(downloader: object) -> bool:
-    try:
-        cls = load_object(downloader) if isinstance(downloader, str) else downloader
-    except (ImportError, NameError, ValueError):
-        return False
-    return isinstance(cls, type) and issubclass(cls, PoliteDownloader)
 
 
 def run_crawl(
@@ -113,26 +77,28 @@ def run_crawl(
     on_tick: TickCallback | None = None,
     tick_interval: float = 0.5,
 ) -> CrawlResult:
-    """Crawl the given sources to the end (blocking); returns the tallies and stats."""
-    from spiders.sources import SourceSpider
-
+    """Crawl the given sources of ``config`` to the end (blocking), as ``scrapy crawl forumwatch
+    -a sources=...`` would; returns the tallies and stats."""
     process = _Process(settings or build_settings(config))
-    crawler = process.create_crawler(SourceSpider)
+    crawler = process.create_crawler(SPIDER)
+    use_config(crawler, config)
     failures: list[Failure] = []
     # consumed here, so Scrapy does not print it as an unhandled traceback
-    process.crawl(crawler, sources=sources).addErrback(failures.append)
+    process.crawl(crawler, sources=",".join(source.id for source in sources)).addErrback(
+        failures.append
+    )
     if on_tick is not None:
         _start_ticks(crawler, on_tick, tick_interval)
     _tune_gc()
     process.start()
-    spider = crawler.spider
     if failures:
         raise CrawlStartError(f"the crawl failed: {_describe(failures[0])}")
-    if spider is None or not hasattr(spider, "tally"):
+    tally = CrawlTally.of(crawler)
+    if not tally.sources:
         raise CrawlStartError("the crawl did not start; see the log above")
-    stats = crawler.stats.get_stats() if crawler.stats else {}
+    stats = crawler.stats.get_stats()
     return CrawlResult(
-        tally=spider.tally,
+        tally=tally,
         stats=stats,
         finish_reason=str(stats.get("finish_reason", "unknown")),
         signal=process.received_signal,
@@ -159,9 +125,9 @@ def _start_ticks(crawler: Crawler, on_tick: TickCallback, interval: float) -> No
     from twisted.internet import reactor, task
 
     def tick() -> None:
-        spider = crawler.spider
-        if spider is not None and hasattr(spider, "tally"):
-            on_tick(spider.tally)
+        tally = CrawlTally.of(crawler)
+        if tally.sources:  # the crawl has opened
+            on_tick(tally)
 
     loop = task.LoopingCall(tick)
     reactor.callWhenRunning(loop.start, interval, False)  # type: ignore[attr-defined]

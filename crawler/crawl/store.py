@@ -1,10 +1,10 @@
-"""The crawl's view of the database: one object the spider, pipelines and extensions share.
+"""The crawl's view of the database: one object the crawl's components share.
 
 Holds the one engine of a crawl process and wraps the storage queries the crawl needs, each in its
 own short transaction (writes take the SQLite lock up front). Nothing a crawl needs lives only in
 memory: which URLs are known is asked of the database, so several crawler processes can share it.
-The spider reads the settings (``FORUMWATCH_DATABASE_URL``, ``FORUMWATCH_URL_RETRY_BASE``) and
-hands them over.
+Components get it with ``CrawlStore.of(crawler)``, built once per crawler from its settings
+``FORUMWATCH_DATABASE_URL`` and ``FORUMWATCH_URL_RETRY_BASE`` (seconds); the spider never does.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
@@ -30,6 +31,9 @@ def source_record(source: SourceConfig) -> SourceRecord:
     return SourceRecord(
         id=source.id, name=source.name, start_urls=tuple(source.start_urls), tags=tuple(source.tags)
     )
+
+
+_ON_CRAWLER = "_forumwatch_store"
 
 
 @dataclass
@@ -55,6 +59,18 @@ class CrawlStore:
         engine = get_engine(database_url)
         upgrade_schema(engine)
         return cls(engine, retry_base=retry_base)
+
+    @classmethod
+    def of(cls, crawler: Any) -> CrawlStore:
+        """The store of ``crawler``'s crawl, opened from its settings on first use and kept on
+        the crawler, so its components share one store and one engine."""
+        store: CrawlStore | None = getattr(crawler, _ON_CRAWLER, None)
+        if store is None:
+            settings = crawler.settings
+            retry_base = timedelta(seconds=settings.getfloat("FORUMWATCH_URL_RETRY_BASE", 3600))
+            store = cls.open(settings["FORUMWATCH_DATABASE_URL"], retry_base=retry_base)
+            setattr(crawler, _ON_CRAWLER, store)
+        return store
 
     def sync_sources(self, sources: Iterable[SourceConfig]) -> None:
         """Mirror the configured sources into the database."""

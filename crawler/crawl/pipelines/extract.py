@@ -5,8 +5,8 @@ far more than crawling, so it runs in a process pool and the reactor only awaits
 The workers die with the crawl process, even when it is killed (``crawler.crawl.processes``); with them
 gone, multiprocessing's resource tracker sees its pipe close and exits too.
 Reads ``FORUMWATCH_EXTRACT_WORKERS`` (None: one per core; 0: extract in Scrapy's process).
-A page that turns out to be binary content (``NotPageItem``) is counted as a failure of its source
-and its URL remembered for a later retry, as the spider does for the binary responses it spots.
+A page that turns out to be binary content becomes a ``NotPageItem``, which the store pipeline
+counts as a failure of its source and remembers for a later retry.
 """
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 
 from crawler.crawl.article_builder import build_article
-from crawler.crawl.items import NotPageItem, PageItem
-from storage.models import UrlRecord
+from crawler.crawl.items import PageItem
 
 logger = logging.getLogger(__name__)
 
@@ -49,14 +48,13 @@ def worker_count(setting: Any) -> int:
 class ExtractPipeline:
     """Offloads ``build_article`` to a pool of worker processes."""
 
-    def __init__(self, workers: int, crawler: Crawler | None = None) -> None:
+    def __init__(self, workers: int) -> None:
         self.workers = workers
-        self.crawler = crawler
         self._pool: ProcessPoolExecutor | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
-        return cls(worker_count(crawler.settings.get("FORUMWATCH_EXTRACT_WORKERS")), crawler)
+        return cls(worker_count(crawler.settings.get("FORUMWATCH_EXTRACT_WORKERS")))
 
     def _new_pool(self) -> ProcessPoolExecutor:
         # spawn, not fork: forking a process that runs a Twisted/asyncio reactor is unsafe.
@@ -73,20 +71,7 @@ class ExtractPipeline:
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, PageItem):
             return item
-        result = await self._build(item)
-        if isinstance(result, NotPageItem):
-            self._count_not_page(result)
-        return result
-
-    def _count_not_page(self, item: NotPageItem) -> None:
-        spider: Any = self.crawler.spider if self.crawler is not None else None
-        if spider is None or not hasattr(spider, "tally"):
-            return
-        spider.tally.count(item.source_id, "not_page")
-        spider.tally.error(item.source_id, item.url, item.reason)
-        spider.store.record_urls(
-            [UrlRecord(item.request_url, item.source_id, "error", error=item.reason)]
-        )
+        return await self._build(item)
 
     async def _build(self, item: PageItem) -> Any:
         if self.workers == 0:
