@@ -120,3 +120,14 @@ def test_a_crawl_loads_its_config_once_unless_given_one(tmp_path: Path) -> None:
     given = parse_config({"database": "sqlite:///given.db"})
     use_config(crawler, given)
     assert crawl_config(crawler) is given
+
+
+def test_no_open_control_ports_in_a_crawl() -> None:
+    """Scrapy's telnet console and its 2.19 remote-control server (which runs code sent to a local
+    port) stay off in every crawl, whatever Scrapy's defaults."""
+    from crawler.config import parse_config
+    from crawler.crawl.runner import build_settings
+
+    settings = build_settings(parse_config({"sources": []}))
+    assert settings.getbool("TELNETCONSOLE_ENABLED") is False
+    assert settings.getbool("REMOTE_CONTROL_ENABLED") is False
