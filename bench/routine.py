@@ -110,19 +110,33 @@ def config_mapping(sources: list[Source], port: int, database: str) -> dict[str,
 
 
 def prime(database: str, raw_config: dict[str, Any], sources: list[Source], port: int) -> int:
-    """Record every article URL as already stored, through the storage API; returns the count."""
+    """Record every article URL as already stored, and every source's list chain as walked to its
+    end (as a first crawl leaves them), through the storage API; returns the count."""
     from crawler.config import parse_config
     from crawler.crawl.store import source_record
     from crawler.discover.urls import canonicalize
     from storage import queries
     from storage.db import get_engine, reset_engines, session_scope, upgrade_schema
-    from storage.models import UrlRecord
+    from storage.models import SourceWalk, UrlRecord
 
     engine = get_engine(database)
     upgrade_schema(engine)
     config = parse_config(raw_config)
     with session_scope(engine, write=True) as session:
         queries.sync_sources(session=session, sources=[source_record(s) for s in config.sources])
+        walks = [
+            SourceWalk(
+                source_id=source.id,
+                start_url=canonicalize(url),
+                completed_at=datetime.now(UTC),
+                ended_by="end",
+                pages=1,
+                max_list_pages=source.max_list_pages,
+            )
+            for source in config.sources
+            for url in source.start_urls
+        ]
+        queries.record_walks(session=session, walks=walks)
     records = [
         UrlRecord(
             canonical_url=canonicalize(f"http://{source.address}:{port}{spec.path}"),
