@@ -202,3 +202,43 @@ def test_content_shown_by_a_script_is_kept() -> None:
 def test_visible_spam_is_still_flagged() -> None:
     text, flags, _ = article(f"<p>{SPAM}</p>")
     assert "spam_injection" in flags and "尊龙" in text
+
+
+def test_the_hiding_screen_finds_every_form_it_must_and_skips_ordinary_rules() -> None:
+    """The text screen in front of the CSS parser lets through every declaration that can hide
+    (any case, spacing, units) and drops the common ones that cannot, with offsets kept even
+    when lower-casing would lengthen the text."""
+    from crawler.extract.css import scan_text
+    from crawler.extract.hidden import HIDING_HINT
+
+    hiding = [
+        "DISPLAY : NONE",
+        "visibility:collapse",
+        "opacity: .0",
+        "font-size:0px",
+        "font: 0/0 a",
+        "position:absolute; LEFT: -9999px",
+        "text-indent:-10em",
+        "margin: 0 0 0 -3000px",
+        "transform: translateX(-200%)",
+        "clip: rect(0 0 0 0)",
+        "height:0; overflow:hidden",
+        "max-width: 0",
+    ]
+    ordinary = [
+        "margin:0 auto",
+        "list-style:none",
+        "text-decoration: none",
+        "overflow:hidden",
+        "font-size:10px",
+        "font: 12px/1.5 arial",
+        "width: 100px",
+        "height:0.5em",
+        "border-top:1px solid #000",
+    ]
+    for style in hiding:
+        assert HIDING_HINT.search(scan_text(style)), style
+    for style in ordinary:
+        assert not HIDING_HINT.search(scan_text(style)), style
+    odd = "\u0130 DISPLAY:NONE"
+    assert len(scan_text(odd)) == len(odd) and HIDING_HINT.search(scan_text(odd))

@@ -16,6 +16,7 @@ Pure; reads no settings. Not a CSS engine, and robust rather than complete:
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -168,26 +169,56 @@ def _expand(name: str, value: str) -> list[tuple[str, str]]:
     return [(name, value)]
 
 
-def parse_stylesheet(css: str, properties: frozenset[str]) -> StyleSheet:
-    """The rules of ``css`` that declare any of ``properties`` (others are dropped)."""
+def parse_stylesheet(
+    css: str, properties: frozenset[str], hint: re.Pattern[str] | None = None
+) -> StyleSheet:
+    """The rules of ``css`` that declare any of ``properties`` (others are dropped). With
+    ``hint``, only rules whose declarations hold a match of the pattern are read: one scan of
+    the whole text instead of parsing every rule."""
     sheet = StyleSheet()
     order = 0
-    for prelude, body in _blocks(_COMMENT.sub("", css[:MAX_CSS_CHARS])):
+    text = _COMMENT.sub("", css[:MAX_CSS_CHARS])
+    hits: list[int] | None = None
+    if hint is not None:
+        hits = [match.start() for match in hint.finditer(scan_text(text))]
+        if not hits:
+            return sheet
+    for prelude, start, end in _blocks(text):
+        if hits is not None and not _has_hit(hits, start, end):
+            continue
         declarations = {
-            name: value for name, value in parse_declarations(body).items() if name in properties
+            name: value
+            for name, value in parse_declarations(text[start:end]).items()
+            if name in properties
         }
         if not declarations:
             continue
-        for text in prelude.split(","):
-            selector = parse_selector(text)
+        for selector_text in prelude.split(","):
+            selector = parse_selector(selector_text)
             if selector is not None and len(sheet.rules) < MAX_RULES:
                 sheet.add(Rule(selector, declarations, order))
                 order += 1
     return sheet
 
 
-def _blocks(css: str) -> Iterator[tuple[str, str]]:
-    """(selector list, declarations) of every style rule, descending into screen media blocks."""
+def scan_text(text: str) -> str:
+    """``text`` lower-cased for case-sensitive screening patterns, every offset kept (the rare
+    characters whose lower case is longer, such as U+0130, stay as they are)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(char.lower() if len(char.lower()) == 1 else char for char in text)
+
+
+def _has_hit(hits: list[int], start: int, end: int) -> bool:
+    """Whether a sorted offset in ``hits`` lies in ``[start, end)``."""
+    index = bisect_left(hits, start)
+    return index < len(hits) and hits[index] < end
+
+
+def _blocks(css: str) -> Iterator[tuple[str, int, int]]:
+    """(selector list, start, end of the declarations) of every style rule, descending into
+    screen media blocks."""
     stack: list[tuple[str, str, int]] = []  # open blocks: (kind, prelude, where the body starts)
     start = 0  # where the text since the last brace begins
     for match in _BRACE.finditer(css):
@@ -204,7 +235,7 @@ def _blocks(css: str) -> Iterator[tuple[str, str]]:
         elif stack:
             kind, prelude, body_start = stack.pop()
             if kind == "rule":
-                yield prelude, css[body_start : match.start()]
+                yield prelude, body_start, match.start()
         start = match.end()
 
 

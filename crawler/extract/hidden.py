@@ -33,6 +33,7 @@ from crawler.extract.css import (
     for_screens,
     parse_declarations,
     parse_stylesheet,
+    scan_text,
 )
 
 FAR_OFF_PX = 500.0  # an offset this far left or up puts an element off any screen
@@ -60,6 +61,17 @@ _OUT_OF_FLOW = frozenset(["absolute", "fixed"])
 _CLIPPING = frozenset(["hidden", "clip"])
 _NEVER_DROPPED = frozenset(["html", "body"])
 _LOOKUPS = {"class": xpaths.BY_CLASS, "id": xpaths.BY_ID, "tag": xpaths.BY_TAG}
+# The declarations ``could_hide`` looks for, as text: a rule or style attribute without any of
+# them cannot hide anything, so most rules (``margin:0``, ``list-style:none``, ``overflow:hidden``)
+# are never parsed. A screen only: what it lets through is checked exactly. Anchored at the start
+# of a name (not inside one) and run on lower-cased text, it scans 47 KB of CSS in about 1 ms.
+HIDING_HINT = re.compile(
+    r"(?<![\w-])(?:display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse)"
+    r"|opacity\s*:\s*[-+]?[0.]"
+    r"|font(?:-size)?\s*:[^;}]*?(?<![\d.])[-+]?0*\.?0+(?:[a-z%]*)?(?:/|\s|;|$|!)"
+    r"|(?:left|top|right|bottom|text-indent|margin(?:-top|-left)?)\s*:[^;}]*-\s*\.?\d"
+    r"|translate|clip|(?:max-)?(?:height|width)\s*:\s*[-+]?0*\.?0+(?![.\d]*[1-9]))"
+)  # matched against lower-cased text (``css.scan_text``): faster than IGNORECASE
 
 
 @dataclass(frozen=True)
@@ -71,13 +83,27 @@ class Hidden:
     reason: str
 
 
-@dataclass(frozen=True)
 class PageStyles:
-    """A page's style rules that bear on hiding, and those of them that can hide on their own
-    (the ones matched against the whole page)."""
+    """A page's style rules that bear on hiding (``sheet``, read only when an element may be
+    hidden: most pages have none) and those of them that can hide on their own (``hiding``, the
+    ones matched against the whole page, found by a cheap screen of the declarations first)."""
 
-    sheet: StyleSheet
-    hiding: StyleSheet
+    def __init__(self, css: str) -> None:
+        self.css = css
+        self.hiding = StyleSheet()
+        if css.strip():
+            for rule in parse_stylesheet(css, PROPERTIES, HIDING_HINT).rules:
+                if could_hide(rule.declarations):
+                    self.hiding.add(rule)
+        self._sheet: StyleSheet | None = None
+
+    @property
+    def sheet(self) -> StyleSheet:
+        if self._sheet is None:
+            self._sheet = (
+                parse_stylesheet(self.css, PROPERTIES) if self.css.strip() else StyleSheet()
+            )
+        return self._sheet
 
 
 def read_styles(tree: HtmlElement) -> PageStyles:
@@ -90,12 +116,7 @@ def read_styles(tree: HtmlElement) -> PageStyles:
 def _parsed(css: str) -> PageStyles:
     """Parsed once per style text: a site's pages share their ``<style>`` blocks. Reset with
     ``reset_cache()``."""
-    sheet = parse_stylesheet(css, PROPERTIES) if css.strip() else StyleSheet()
-    hiding = StyleSheet()
-    for rule in sheet.rules:
-        if could_hide(rule.declarations):
-            hiding.add(rule)
-    return PageStyles(sheet, hiding)
+    return PageStyles(css)
 
 
 def reset_cache() -> None:
@@ -124,7 +145,12 @@ def find_hidden(tree: HtmlElement, styles: PageStyles | None = None) -> list[Hid
 def _candidates(tree: HtmlElement, hiding: StyleSheet) -> list[HtmlElement]:
     """Elements with a style or ``hidden`` attribute, and those a hiding rule matches (looked up
     by the rule's rightmost class, id or tag, then matched in full)."""
-    found: list[HtmlElement] = list(xpaths.STYLED_OR_HIDDEN(tree))
+    found: list[HtmlElement] = [
+        element
+        for element in xpaths.STYLED_OR_HIDDEN(tree)
+        if element.get("hidden") is not None
+        or HIDING_HINT.search(scan_text(element.get("style") or ""))
+    ]
     for (kind, name), rules in hiding.groups():
         elements = tree.iter() if kind == "any" else _LOOKUPS[kind](tree, name=name)
         found.extend(
