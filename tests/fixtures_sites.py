@@ -25,6 +25,7 @@ from tests.sites.demo import REPO_ROOT, cli_command, write_demo_config
 from tests.sites.server import Hit, SiteServer, running_sites, site_expectations, site_names
 
 __all__ = [
+    "FAST_RETRIES",
     "cli_env",
     "demo_config",
     "demo_site_servers",
@@ -40,6 +41,8 @@ __all__ = [
 ]
 
 CLI_TIMEOUT = 240.0
+# Retries keep their count (RETRY_TIMES) but not the seconds of backoff between tries.
+FAST_RETRIES = {"RETRY_BACKOFF_BASE": 0.05, "RETRY_BACKOFF_MAX": 0.1}
 # Wide enough that rich never wraps the summary table or the failure lines (URLs included).
 CLI_COLUMNS = "400"
 

@@ -36,6 +36,7 @@ from storage import queries
 from storage.db import get_engine, session_scope
 from storage.models import Article, Attachment, CrawlRun
 from tests.fixtures_sites import (
+    FAST_RETRIES,
     demo_config,
     parse_crawl_summary,
     run_cli,
@@ -47,8 +48,6 @@ from tests.fixtures_sites import (
 from tests.sites.server import Hit, SiteServer
 
 SITES = site_names()
-# The 500 page is retried twice (RETRY_TIMES stays 2); only the backoff between tries is cut.
-FAST_RETRIES = {"RETRY_BACKOFF_BASE": 0.05, "RETRY_BACKOFF_MAX": 0.1}
 ALL = 10_000  # an --limit above any fixture count
 JSON_FIELDS = (
     "id",
@@ -170,6 +169,7 @@ def demo(
 ) -> Iterator[Demo]:
     db_url = module_db_url
     config = demo_config(tmp_path_factory.mktemp("e2e"), demo_sites, db_url)
+    # the 500 page is retried twice (RETRY_TIMES stays 2); only the backoff between tries is cut
     update_scrapy_settings(config, **FAST_RETRIES)
 
     first = crawl(config, db_url, demo_site_servers)

@@ -25,6 +25,7 @@ from storage.db import get_engine, reset_engines, session_scope
 from storage.models import Article, CrawlRun
 from tests.fixtures_db import sqlite_url
 from tests.fixtures_sites import (
+    FAST_RETRIES,
     cli_env,
     demo_config,
     expected_urls,
@@ -37,7 +38,6 @@ from tests.sites.demo import REPO_ROOT
 from tests.sites.server import Hit, SiteServer
 
 SITES = site_names()
-FAST_RETRIES = {"RETRY_BACKOFF_BASE": 0.05, "RETRY_BACKOFF_MAX": 0.1}
 TIMEOUT = 240.0
 
 

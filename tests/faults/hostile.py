@@ -24,13 +24,12 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from tests.fixtures_sites import run_cli
+from tests.fixtures_sites import FAST_RETRIES, run_cli
 
 FAST: dict[str, Any] = {
     "DOWNLOAD_DELAY": 0,
     "AUTOTHROTTLE_ENABLED": False,
-    "RETRY_BACKOFF_BASE": 0.05,
-    "RETRY_BACKOFF_MAX": 0.1,
+    **FAST_RETRIES,
     "DOWNLOAD_TIMEOUT": 10,
 }
 

@@ -30,6 +30,7 @@ from storage import queries
 from storage.db import session_scope
 from storage.models import Article, Attachment
 from tests.fixtures_sites import (
+    FAST_RETRIES,
     demo_config,
     expected_urls,
     parse_crawl_summary,
@@ -42,7 +43,6 @@ from tests.fixtures_sites import (
 )
 from tests.sites.server import SiteServer
 
-FAST_RETRIES = {"RETRY_BACKOFF_BASE": 0.05, "RETRY_BACKOFF_MAX": 0.1}
 # Slow enough (one request per 0.3 s on the shared 127.0.0.1 download slot) that the crawl is
 # still fetching articles when the test has seen the first ones stored.
 SLOW = {"DOWNLOAD_DELAY": 0.3, "RANDOMIZE_DOWNLOAD_DELAY": False}

@@ -92,9 +92,7 @@ class StorePipeline:
     def _not_a_page(self, item: NotPageItem) -> None:
         self.tally.count(item.source_id, "not_page")
         self.tally.error(item.source_id, item.url, item.reason)
-        self.store.record_urls(
-            [UrlRecord(item.request_url, item.source_id, "error", error=item.reason)]
-        )
+        self._remember(UrlStateItem(item.request_url, item.source_id, "error", error=item.reason))
 
     def flush(self) -> None:
         """Write everything buffered in one transaction; count new and known articles and new
