@@ -14,9 +14,9 @@ the tables share one field list. The schema itself is created by the Alembic mig
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Final, Literal, get_args
+from typing import Any, Final, Literal, get_args
 
-from sqlalchemy import JSON, BigInteger, LargeBinary, Text
+from sqlalchemy import JSON, BigInteger, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 # Named constraints and indexes, so later migrations (batch mode on SQLite) can refer to them.
@@ -34,7 +34,7 @@ URL_STATES: Final = frozenset(get_args(UrlState))
 # States that a later failure or redirect must never overwrite: the content is already stored.
 PROTECTED_URL_STATES: Final = frozenset({"article", "attachment"})
 
-RunStatus = Literal["running", "ok", "partial", "failed", "interrupted"]
+RunStatus = Literal["running", "ok", "partial", "failed", "interrupted", "timeout"]
 RUN_STATUSES: Final = frozenset(get_args(RunStatus))
 RUN_COUNTERS: Final = ("list_pages", "new_articles", "known_articles", "failed", "attachments")
 MAX_RUN_ERRORS: Final = 50
@@ -83,6 +83,9 @@ class CrawlRun(SQLModel, table=True):
     failed: int = 0
     attachments: int = 0
     errors: list[dict[str, str]] = Field(default_factory=list, sa_type=JSON)
+    counts: dict[str, int] | None = Field(default=None, sa_type=JSON)
+    """Every counter of the run by name (the columns above and the rest: robots_unavailable,
+    refused, blocked, list_links, weak_bodies ...); None for runs recorded before migration 0006."""
 
 
 class SourceWalk(SQLModel, table=True):
@@ -282,6 +285,126 @@ class CrawledUrl(SQLModel, table=True):
     url: str | None = None
     """The URL as linked, kept for failures so a later crawl can retry it (the canonical URL
     may have lost a folded host prefix)."""
+
+
+HealthState = Literal["ok", "failing", "blocked", "broken", "degraded", "quiet"]
+HEALTH_STATES: Final = frozenset(get_args(HealthState))
+
+
+class SourceHealth(SQLModel, table=True):
+    """A source's current health state, re-judged after each of its runs."""
+
+    __tablename__ = "source_health"
+
+    source_id: str = Field(foreign_key="sources.id", primary_key=True)
+    state: str = "ok"
+    """One of ``HEALTH_STATES``."""
+    since: datetime = Field(default_factory=utcnow)
+    """When the source entered ``state``."""
+    reason: str | None = None
+    """Why, in words, for operators."""
+    checked_at: datetime = Field(default_factory=utcnow)
+    baseline_at: datetime | None = None
+    """When the source's first crawl finished: until then, nothing it stores alerts."""
+    last_success_at: datetime | None = None
+    last_new_article_at: datetime | None = None
+    consecutive_failures: int = 0
+
+
+AlertKind = Literal["article", "health", "test"]
+AlertMode = Literal["instant", "digest"]
+DeliveryState = Literal["pending", "sending", "sent", "dead"]
+DELIVERY_STATES: Final = frozenset(get_args(DeliveryState))
+
+
+class Alert(SQLModel, table=True):
+    """The outbox: one row per rule and story (or health change), written in the transaction
+    that stores what it is about; ``AlertDelivery`` rows track each channel."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (UniqueConstraint("rule", "dedupe_key", name="uq_alerts_rule_dedupe_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    rule: str = Field(index=True)
+    """The alert rule's name (``alerts[].name``), or the health rule."""
+    kind: str = "article"
+    """One of ``AlertKind``."""
+    mode: str = "instant"
+    """One of ``AlertMode``."""
+    dedupe_key: str
+    """What makes an alert one: ``story:<id>`` for articles, so a repost never alerts twice."""
+    article_id: int | None = Field(
+        default=None, foreign_key="articles.id", index=True, ondelete="SET NULL"
+    )
+    story_id: int | None = Field(default=None, index=True)
+    source_id: str | None = Field(default=None, index=True)
+    matched: list[str] = Field(default_factory=list, sa_type=JSON)
+    """The keywords (or other conditions) that matched."""
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    """Whatever else the message needs (a health change: old and new state, reason)."""
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class AlertDelivery(SQLModel, table=True):
+    """The delivery of one alert to one channel (an Apprise URL of its rule)."""
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (UniqueConstraint("alert_id", "channel", name="uq_alert_deliveries_alert_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(foreign_key="alerts.id", index=True, ondelete="CASCADE")
+    channel: str
+    """A stable key of the channel: a hash of its Apprise URL (which may hold secrets)."""
+    channel_label: str
+    """The channel's URL with any password or token masked, for display."""
+    state: str = Field(default="pending", index=True)
+    """One of ``DELIVERY_STATES``."""
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, index=True)
+    """When it is due: now for instant alerts, the digest time for digests, later after a failure."""
+    last_error: str | None = Field(default=None, sa_type=Text)
+    sent_at: datetime | None = None
+
+
+class ServiceLease(SQLModel, table=True):
+    """Who runs the service on a database: a lease renewed by a heartbeat, taken over once it
+    expires, so a killed service's lock never outlives it for long."""
+
+    __tablename__ = "service_leases"
+
+    name: str = Field(primary_key=True)
+    holder: str
+    """A unique id of the holding process (host, pid, start)."""
+    host: str
+    pid: int
+    acquired_at: datetime
+    heartbeat_at: datetime
+    expires_at: datetime
+
+
+class RobotsCache(SQLModel, table=True):
+    """A site's robots.txt as last fetched, reused across crawls for up to a day (RFC 9309)."""
+
+    __tablename__ = "robots_cache"
+
+    origin: str = Field(primary_key=True)
+    """``scheme://host[:port]`` the file belongs to."""
+    status: int
+    body: str = Field(sa_type=Text)
+    fetched_at: datetime
+    expires_at: datetime
+
+
+class HttpValidator(SQLModel, table=True):
+    """The ETag and Last-Modified a list page was last served with, for conditional requests."""
+
+    __tablename__ = "http_validators"
+
+    canonical_url: str = Field(primary_key=True)
+    source_id: str = Field(foreign_key="sources.id", index=True)
+    etag: str | None = None
+    last_modified: str | None = None
+    checked_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -199,16 +199,15 @@ def finish_run(
 ) -> None:
     """Close a crawl run with its status, counters and at most 50 errors.
 
-    Counters other than the run's columns (``RUN_COUNTERS``) are ignored.
+    The counters named by ``RUN_COUNTERS`` fill their columns; all of them, those included, are
+    kept by name in ``counts``.
     """
     if status not in RUN_STATUSES:
         raise ValueError(f"unknown run status {status!r}; expected one of {sorted(RUN_STATUSES)}")
     run = session.get(CrawlRun, run_id)
     if run is None:
         raise LookupError(f"no crawl run {run_id}")
-    ignored = sorted(set(counts) - set(RUN_COUNTERS))
-    if ignored:
-        logger.debug("counters not stored on crawl runs: %s", ", ".join(ignored))
+    run.counts = {str(name): int(value) for name, value in sorted(counts.items())}
     run.sqlmodel_update({name: int(counts[name]) for name in RUN_COUNTERS if name in counts})
     run.status = status
     run.finished_at = utcnow()
