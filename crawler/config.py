@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import time, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -24,6 +27,7 @@ from pydantic import (
 
 from crawler.config_checks import check_scrapy_settings, database_url_problem, url_problem
 from crawler.extract.options import ExtractOptions
+from crawler.schedules import parse_duration, parse_time_of_day
 
 DEFAULT_CONFIG_PATH = Path("forumwatch.yaml")
 DEFAULT_DATABASE_URL = "sqlite:///data/forumwatch.db"  # also settings.FORUMWATCH_DATABASE_URL
@@ -108,6 +112,8 @@ class SourceConfig(BaseModel):
     @field_validator("schedule")
     @classmethod
     def _check_schedule(cls, value: str | None) -> str | None:
+        if value is not None and value.strip() == "adaptive":
+            return "adaptive"
         if value is not None:
             from crawler.schedules import parse_schedule
 
@@ -144,6 +150,131 @@ def _check_selector(value: str) -> None:
         raise ValueError(f"bad CSS selector: {exc}") from None
 
 
+def _duration(value: Any) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    return parse_duration(value)
+
+
+def _time_of_day(value: Any) -> time:
+    if isinstance(value, time):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        # YAML 1.1 reads an unquoted 08:30 as the sexagesimal number 510
+        return time(*divmod(value, 60)) if 0 <= value < 24 * 60 else parse_time_of_day(str(value))
+    return parse_time_of_day(str(value))
+
+
+def _channel(value: str) -> str:
+    if not isinstance(value, str) or "://" not in value:
+        raise ValueError(f"{value!r} is not an Apprise URL like mailto://... or json://...")
+    return value
+
+
+def _time_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r} (an IANA name like Asia/Shanghai)") from None
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+TimeOfDay = Annotated[time, BeforeValidator(_time_of_day)]
+Channel = Annotated[str, AfterValidator(_channel)]
+TimeZoneName = Annotated[str, AfterValidator(_time_zone)]
+
+
+class KeywordMatch(BaseModel):
+    """Keywords an article's title or text must hold: any of, all of, none of. Matching ignores
+    simplified/traditional differences and case, and a keyword stands for its alias group."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    any: list[str] = Field(default_factory=list)
+    all: list[str] = Field(default_factory=list)
+    none: list[str] = Field(default_factory=list)
+
+
+class AlertMatch(BaseModel):
+    """Which new articles an alert rule is about (all given conditions must hold)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    keywords: KeywordMatch = Field(default_factory=KeywordMatch)
+    sources: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    topics: list[str] = Field(default_factory=list)
+    relevant: bool = True
+    """Only articles the relevance scorer calls relevant (the default); false: any article."""
+    flags: list[str] = Field(default_factory=list)
+    """Quality flags an article may carry and still alert (flagged articles never alert
+    otherwise); ``any`` allows every flag."""
+
+    @field_validator("keywords", mode="before")
+    @classmethod
+    def _keyword_list(cls, value: Any) -> Any:
+        # `keywords: [a, b]` is short for `keywords: {any: [a, b]}`
+        return {"any": value} if isinstance(value, list) else value
+
+
+class AlertRule(BaseModel):
+    """One alert rule: what to match, where to send it, when."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=100)
+    notify: list[Channel] = Field(min_length=1)
+    """Apprise URLs: mailto://, mailtos://, json://, wecombot://, dingtalk://, feishu://,
+    lark://, slack://, tgram:// ..."""
+    match: AlertMatch = Field(default_factory=AlertMatch)
+    mode: Literal["instant", "digest"] = "instant"
+    digest_at: TimeOfDay = time(8, 0)
+    """Local time (``timezone``) a digest rule sends the day's articles."""
+    max_age: Duration = timedelta(days=3)
+    """An article published longer ago than this never alerts."""
+
+
+class HealthConfig(BaseModel):
+    """When a source's health changes, and whom to tell."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    notify: list[Channel] = Field(default_factory=list)
+    failing_after: int = Field(default=3, ge=1, le=1000)
+    """Consecutive failed runs that make a source ``failing``."""
+    quiet_factor: float = Field(default=4.0, gt=1, le=1000)
+    """``quiet`` after this many times the source's usual interval between new articles."""
+
+
+class ServiceConfig(BaseModel):
+    """How ``forumwatch serve`` runs."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    default_schedule: str = "30m"
+    """The schedule of sources that give none."""
+    jitter: Duration = timedelta(minutes=2)
+    """Each source's polls move by up to this much, so they don't all fire at once."""
+    tick: Duration = timedelta(seconds=10)
+    """How often due sources are gathered into one crawl."""
+    misfire_grace: Duration = timedelta(hours=1)
+    crawl_time_limit: Duration = timedelta(minutes=30)
+    """A crawl running longer is killed and its runs recorded as ``timeout``."""
+    polls_per_day: int = Field(default=48, ge=1, le=24 * 60)
+    """The daily poll budget of an ``adaptive`` source."""
+
+    @field_validator("default_schedule")
+    @classmethod
+    def _check_default_schedule(cls, value: str) -> str:
+        if value.strip() == "adaptive":
+            return "adaptive"
+        from crawler.schedules import parse_schedule
+
+        parse_schedule(value)
+        return value
+
+
 class Config(BaseModel):
     """The whole file."""
 
@@ -155,6 +286,14 @@ class Config(BaseModel):
     allow_private_networks: bool = False
     """Allow requests to loopback, private and link-local addresses (intranets, tests, the demo)."""
     sources: list[SourceConfig] = Field(default_factory=list)
+    timezone: TimeZoneName = "Asia/Shanghai"
+    """The zone of digest times and of adaptive schedules' working hours."""
+    service: ServiceConfig = Field(default_factory=ServiceConfig)
+    alerts: list[AlertRule] = Field(default_factory=list)
+    health: HealthConfig = Field(default_factory=HealthConfig)
+    aliases: list[list[str]] = Field(default_factory=list)
+    """Keyword alias groups for alert rules, added to the built-in ones
+    (``crawler/data/aliases.yaml``): a keyword of a group matches any of its members."""
 
     @field_validator("database")
     @classmethod
@@ -171,7 +310,23 @@ class Config(BaseModel):
             if source.id in seen:
                 raise ValueError(f"duplicate source id {source.id!r}")
             seen.add(source.id)
+        rules: set[str] = set()
+        for rule in self.alerts:
+            if rule.name in rules:
+                raise ValueError(f"duplicate alert rule name {rule.name!r}")
+            rules.add(rule.name)
+            unknown = sorted(set(rule.match.sources) - seen)
+            if unknown:
+                raise ValueError(
+                    f"alert rule {rule.name!r} names unknown source(s): {', '.join(unknown)}"
+                )
         return self
+
+    def rule(self, name: str) -> AlertRule:
+        for rule in self.alerts:
+            if rule.name == name:
+                return rule
+        raise KeyError(name)
 
     def source(self, source_id: str) -> SourceConfig:
         for source in self.sources:
