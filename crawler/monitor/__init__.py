@@ -1,0 +1,1 @@
+"""Monitoring rules, pure: source health judged from run history, adaptive poll plans."""
