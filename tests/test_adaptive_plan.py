@@ -197,3 +197,21 @@ def test_a_replay_learns_office_hours_and_beats_the_fixed_interval() -> None:
     assert len(adaptive.delays) >= articles - 5
     assert abs(adaptive_per_day - fixed_per_day) < 1.5
     assert adaptive_median < 0.6 * fixed_median
+
+
+def test_an_apscheduler_job_runs_on_the_trigger() -> None:
+    """The trigger in a real (paused) APScheduler 3 scheduler: the job's next run is the plan's."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    plan = plan_for(office_history(), NOW)
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.start(paused=True)
+    try:
+        before = datetime.now(UTC)
+        job = scheduler.add_job(print, trigger=AdaptiveTrigger(plan), id="crawl:a")
+        assert job.next_run_time is not None and job.next_run_time > before
+        assert job.next_run_time == plan.next_after(job.next_run_time - timedelta(microseconds=1))
+        first = plan.next_after(before)
+        assert job.next_run_time in (first, plan.next_after(first))  # a poll may fall in between
+    finally:
+        scheduler.shutdown(wait=False)
