@@ -2,7 +2,8 @@
 build the trigger that polls it (``crawler.monitor.adaptive`` holds the learning and planning).
 
 Reads ``Config.timezone`` (the zone of the publishing pattern), ``service.polls_per_day`` (the
-daily budget) and ``service.jitter``. The trigger re-reads the history and re-plans once a day.
+daily budget) and ``service.jitter``. The trigger re-reads the history and re-plans once a day,
+and asks for the source's newest find each time it computes a fire time (follow-ups).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from crawler.monitor.adaptive import (
     observation,
     plan_for,
 )
-from storage.history import publication_times
+from storage.history import last_found, publication_times
 
 logger = logging.getLogger(__name__)
 
@@ -49,15 +50,21 @@ def source_plan(engine: Engine, source_id: str, config: Config, now: datetime) -
 def adaptive_trigger(
     engine: Engine, source: SourceConfig, config: Config, now: datetime
 ) -> AdaptiveTrigger:
-    """The APScheduler trigger of an ``adaptive`` source: planned now from its history, and
-    re-planned daily (on a database error the last plan stays)."""
+    """The APScheduler trigger of an ``adaptive`` source: planned now from its history,
+    re-planned daily, following up on new finds (one small query each time a fire time is
+    computed); on a database error the current plan stays."""
 
     def replan(at: datetime) -> PollPlan:
         return source_plan(engine, source.id, config, at)
+
+    def found() -> datetime | None:
+        with Session(engine) as session:
+            return last_found(session, source.id)
 
     return AdaptiveTrigger(
         replan(now),
         planned_at=now,
         replan=replan,
+        last_found=found,
         jitter=config.service.jitter.total_seconds() or None,
     )

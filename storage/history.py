@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from storage.models import Article
@@ -47,3 +47,10 @@ def publication_times(
     )
     rows = session.exec(statement).all()
     return [PublicationTime(*row) for row in reversed(rows)]
+
+
+def last_found(session: Session, source_id: str) -> datetime | None:
+    """When the newest of ``source_id``'s articles was first stored; None without any."""
+    statement = select(func.max(col(Article.fetched_at))).where(col(Article.source_id) == source_id)
+    found: datetime | None = session.exec(statement).one()
+    return found

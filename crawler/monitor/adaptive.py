@@ -16,11 +16,18 @@ publication and detection under a fixed number of polls (an article published at
 integral of ``n`` gives ``n`` proportional to ``sqrt(r)``), clipped to a floor (no gap longer
 than ``max_gap``, so an evening or weekend article is still found within hours) and a ceiling
 (no two polls closer than ``min_gap``). With too little history the plan is an even spread,
-the fixed interval of the same budget.
+the fixed interval of the same budget. Articles within ``CLUSTER_WINDOW`` of each other share
+one unit of weight, so a burst around one event does not read as a publishing habit.
 
-A ``PollPlan`` is a weekly template of poll times; ``AdaptiveTrigger`` is an APScheduler 3.x
-trigger that fires on it and re-plans itself (from a callable the service gives it) once its
-plan is older than ``replan_every``. Nothing here reads the database or imports Scrapy.
+Bursts are served by follow-ups instead: after a poll finds an article, poll every
+``FOLLOW_GAPS`` minutes for ``FOLLOW_WINDOW``. The plan sets their expected cost aside from the
+budget (at most ``FOLLOW_SHARE``) and takes a follow-up only when the history says it lowers
+the expected delay.
+
+A ``PollPlan`` is a weekly template of poll times (plus the current follow-up);
+``AdaptiveTrigger`` is an APScheduler 3.x trigger that fires on it, re-plans itself (from a
+callable the service gives it) once its plan is older than ``replan_every``, and follows up on
+finds. Nothing here reads the database or imports Scrapy.
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ import bisect
 import logging
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Final, Literal
 from zoneinfo import ZoneInfo
@@ -57,6 +64,13 @@ PRIOR_SPLIT: Final = 6.0
 """Pseudo-articles pulling the weekday/weekend split towards 5:2."""
 
 CLUSTER_WINDOW: Final = timedelta(hours=2)
+FOLLOW_WINDOW: Final = timedelta(hours=2)
+"""After a poll finds a new article, poll more often (``FOLLOW_GAPS``) for this long (bursts)."""
+FOLLOW_GAPS: Final = (timedelta(minutes=10), timedelta(minutes=15), timedelta(minutes=20))
+"""Follow-up gaps weighed against none: the plan takes the one of least expected delay."""
+FOLLOW_COST_MARGIN: Final = 1.1
+FOLLOW_SHARE: Final = 0.25
+"""At most this share of the budget is set aside for follow-up polls."""
 """Articles this close together share one unit of weight (``_cluster_shares``)."""
 
 Kind = Literal["exact", "day", "seen"]
@@ -101,6 +115,12 @@ class WeeklyRates:
     """The decayed weight of the history behind the estimate (0: none)."""
     learned: bool
     """False when there was too little history and the rates are the even prior."""
+    per_week: float = 0.0
+    """Articles a week (recent weeks weigh more)."""
+    follow_hours: tuple[float, ...] = ()
+    """Per hour of the week, the hours a week that follow-ups after found articles take."""
+    follow_articles: tuple[float, ...] = ()
+    """Per hour of the week, the articles a week that come within a follow-up."""
 
 
 def _decay(age_days: float, half_life_days: float) -> float:
@@ -119,6 +139,53 @@ def _cluster_shares(items: Sequence[Observation]) -> list[float]:
         high = bisect.bisect_right(times, at + CLUSTER_WINDOW)
         shares[index] = 1.0 / max(high - low, 1)
     return shares
+
+
+@dataclass(frozen=True)
+class _FollowStats:
+    hours: tuple[float, ...]
+    articles: tuple[float, ...]
+
+
+def _follow_stats(
+    items: Sequence[Observation], now: datetime, tz: ZoneInfo, half_life: timedelta
+) -> _FollowStats:
+    """Per hour of the week and per (decayed) week of history: the hours that follow-ups
+    would have covered (the union of ``FOLLOW_WINDOW`` after every timed article), and the
+    articles that came within one (within ``FOLLOW_WINDOW`` after another)."""
+    times = sorted(item.at for item in items if item.at is not None and item.at <= now)
+    hours = [0.0] * HOURS_PER_WEEK
+    followed = [0.0] * HOURS_PER_WEEK
+    if not times:
+        return _FollowStats(tuple(hours), tuple(followed))
+    half_life_days = half_life.total_seconds() / 86400
+    spans: list[list[datetime]] = []
+    for at in times:
+        if spans and at <= spans[-1][1]:
+            spans[-1][1] = at + FOLLOW_WINDOW
+            age = (now - at).total_seconds() / 86400
+            followed[_hour_of_week(at.astimezone(tz))] += _decay(age, half_life_days)
+        else:
+            spans.append([at, at + FOLLOW_WINDOW])
+    for begin, finish in spans:
+        weight = _decay((now - begin).total_seconds() / 86400, half_life_days)
+        local = begin.astimezone(tz)
+        while local < finish:
+            boundary = local.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+            step = min(boundary, finish.astimezone(tz)) - local
+            hours[_hour_of_week(local)] += weight * step.total_seconds() / 3600
+            local = boundary
+    weeks = _decayed_weeks(now - times[0], half_life)
+    return _FollowStats(
+        tuple(value / weeks for value in hours), tuple(value / weeks for value in followed)
+    )
+
+
+def _decayed_weeks(span: timedelta, half_life: timedelta) -> float:
+    """The weight of ``span`` of history (at least a week) in weeks, as decay weighs it."""
+    days = max(span.total_seconds() / 86400, 7.0)
+    half_life_days = half_life.total_seconds() / 86400
+    return half_life_days / math.log(2) * (1 - 0.5 ** (days / half_life_days)) / 7
 
 
 def _counts(
@@ -159,10 +226,15 @@ def learn_rates(
 ) -> WeeklyRates:
     """A source's publication rate per hour of the week, smoothed (see the module docstring)."""
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
-    counts, used = _counts(observations, now, zone, half_life)
+    items = list(observations)
+    counts, used = _counts(items, now, zone, half_life)
     total = sum(map(sum, counts))
     if used < min_articles or total <= 0:
         return WeeklyRates((1.0 / HOURS_PER_WEEK,) * HOURS_PER_WEEK, total, learned=False)
+    follow = _follow_stats(items, now, zone, half_life)
+    timed = [item.at for item in items if item.at is not None and item.at <= now]
+    dated = [item.on for item in items if item.on is not None]
+    oldest = min([*timed, *(datetime.combine(on, datetime.min.time(), zone) for on in dated)])
     # the hour-of-day share of all articles, shrunk towards an even day
     pooled = [
         (counts[0][h] + counts[1][h] + PRIOR_HOURS / 24) / (total + PRIOR_HOURS) for h in range(24)
@@ -179,32 +251,53 @@ def learn_rates(
                 day_totals[d] + PRIOR_DAYTYPE
             )
             rates.append(per_day * profile)
-    return WeeklyRates(tuple(rates), total, learned=True)
+    return WeeklyRates(
+        tuple(rates),
+        total,
+        learned=True,
+        per_week=total / _decayed_weeks(now - oldest, half_life),
+        follow_hours=follow.hours,
+        follow_articles=follow.articles,
+    )
 
 
 def _densities(
     rates: Sequence[float], per_week: float, floor: float, ceiling: float
 ) -> list[float]:
     """Polls per hour for each hour of the week: ``clip(c * sqrt(rate), floor, ceiling)``,
-    with ``c`` found by bisection so the week holds ``per_week`` polls."""
+    with ``c`` chosen so the week holds ``per_week`` polls.
+
+    The week's total is piecewise linear in ``c``, with a knee where an hour reaches the floor
+    or the ceiling: the knees are bisected, then the segment holding the budget is solved."""
     roots = [math.sqrt(max(rate, 0.0)) for rate in rates]
     if floor * len(roots) >= per_week or not any(roots):
         return [per_week / len(roots)] * len(roots)
     ceiling = max(ceiling, per_week / len(roots))
 
-    def total(scale: float) -> float:
-        return sum(min(max(scale * root, floor), ceiling) for root in roots)
+    def split(scale: float) -> tuple[float, float]:
+        """The clipped hours' total, and the sum of roots of the hours in between."""
+        clipped, free = 0.0, 0.0
+        for root in roots:
+            if scale * root <= floor:
+                clipped += floor
+            elif scale * root >= ceiling:
+                clipped += ceiling
+            else:
+                free += root
+        return clipped, free
 
-    low, high = 0.0, 1.0
-    while total(high) < per_week and high < 1e12:
-        high *= 2
-    for _ in range(100):
-        middle = (low + high) / 2
-        if total(middle) < per_week:
+    knees = sorted({bound / root for root in roots if root > 0 for bound in (floor, ceiling)})
+    low, high = 0, len(knees) - 1  # the budget is reached between knees[low] and knees[high]
+    while high - low > 1:
+        middle = (low + high) // 2
+        clipped, free = split(knees[middle])
+        if clipped + knees[middle] * free < per_week:
             low = middle
         else:
             high = middle
-    return [min(max(high * root, floor), ceiling) for root in roots]
+    clipped, free = split((knees[low] + knees[high]) / 2)
+    scale = (per_week - clipped) / free if free else knees[high]
+    return [min(max(scale * root, floor), ceiling) for root in roots]
 
 
 def _poll_offsets(densities: Sequence[float]) -> tuple[float, ...]:
@@ -233,10 +326,27 @@ class PollPlan:
     """Planned polls per hour for each hour of the week."""
     learned: bool = False
     """False for the even spread given when the history was too thin."""
+    follow_gap: timedelta | None = None
+    """Poll this often for ``FOLLOW_WINDOW`` after an article is found (None: never)."""
+    follow_until: datetime | None = None
+    """The end of the current follow-up (``following``)."""
+    follow_reserve: float = 0.0
+    """Polls per week set aside from the budget for follow-ups (not in ``offsets``)."""
 
     @property
     def polls_per_day(self) -> float:
-        return len(self.offsets) / 7
+        """The budget: the weekly template's polls and the follow-ups reserved, per day."""
+        return (len(self.offsets) + self.follow_reserve) / 7
+
+    def following(self, found_at: datetime) -> PollPlan:
+        """This plan, following up on an article found at ``found_at``: for ``FOLLOW_WINDOW``
+        after it, no gap is longer than ``follow_gap`` (when the plan follows up at all)."""
+        if self.follow_gap is None:
+            return self
+        until = found_at + FOLLOW_WINDOW
+        if self.follow_until is not None and self.follow_until >= until:
+            return self
+        return replace(self, follow_until=until)
 
     def max_gap(self) -> timedelta:
         """The longest time between two planned polls (across the week's end too)."""
@@ -247,7 +357,17 @@ class PollPlan:
         return timedelta(seconds=max(gaps))
 
     def next_after(self, t: datetime) -> datetime:
-        """The first planned poll strictly after ``t`` (aware), in UTC."""
+        """The first planned poll strictly after ``t`` (aware), in UTC: the weekly template's,
+        or sooner during a follow-up."""
+        gap = self.follow_gap
+        if gap is None or self.follow_until is None or t >= self.follow_until:
+            return self._template_after(t)
+        # following up: every ``gap`` at most, on the template's polls where they fit, without
+        # a template poll right after a follow-up one (half a gap or less would be wasted)
+        regular = self._template_after(t + gap / 2)
+        return regular if regular <= t + gap else t + gap
+
+    def _template_after(self, t: datetime) -> datetime:
         if not self.offsets:
             raise ValueError("an empty plan never polls")
         zone = ZoneInfo(self.tz)
@@ -294,8 +414,63 @@ def plan_polls(
     even_hours = 24 / polls_per_day
     floor = 1 / max(max_gap.total_seconds() / 3600, 2 * even_hours)
     ceiling = 3600 / min_gap.total_seconds()
-    densities = _densities(rates.rates, polls_per_day * 7, floor, ceiling)
-    return PollPlan(_poll_offsets(densities), name, tuple(densities), learned=True)
+    per_week = polls_per_day * 7
+    base = _densities(rates.rates, per_week, floor, ceiling)
+    best: tuple[float, timedelta | None, float, list[float]] = (
+        _expected_delay(rates, base, None),
+        None,
+        0.0,
+        base,
+    )
+    for gap in FOLLOW_GAPS:
+        reserve, densities = 0.0, base
+        for _ in range(3):  # the follow-ups' cost grows as the template they fill in thins out
+            cost = _follow_up_cost(rates.follow_hours, densities, gap)
+            if cost > FOLLOW_SHARE * per_week or abs(cost - reserve) < 1:
+                break
+            reserve = cost
+            densities = _densities(rates.rates, per_week - reserve, floor, ceiling)
+        if reserve < 1 or cost > FOLLOW_SHARE * per_week:
+            continue
+        delay = _expected_delay(rates, densities, gap)
+        if delay < best[0]:
+            best = (delay, gap, reserve, densities)
+    _, follow_gap, follow_reserve, densities = best
+    return PollPlan(
+        _poll_offsets(densities),
+        name,
+        tuple(densities),
+        learned=True,
+        follow_gap=follow_gap,
+        follow_reserve=follow_reserve,
+    )
+
+
+def _follow_up_cost(
+    follow_hours: Sequence[float], densities: Sequence[float], gap: timedelta
+) -> float:
+    """Expected polls a week that follow-ups at ``gap`` add to the template: over the hours
+    the history's follow-ups took, the polls beyond the template's own (with a margin: a
+    follow-up starts at the article's detection, after the publication times it is learned
+    from)."""
+    per_hour = 3600 / gap.total_seconds()
+    return FOLLOW_COST_MARGIN * sum(
+        hours * max(0.0, per_hour - density)
+        for hours, density in zip(follow_hours, densities, strict=False)
+    )
+
+
+def _expected_delay(rates: WeeklyRates, densities: Sequence[float], gap: timedelta | None) -> float:
+    """Total expected detection delay (hours) of a week's articles: half the gap where each
+    comes, the follow-up's gap for those that come within a follow-up."""
+    follow_density = 0.0 if gap is None else 3600 / gap.total_seconds()
+    total = 0.0
+    for hour, (share, density) in enumerate(zip(rates.rates, densities, strict=True)):
+        articles = share * rates.per_week
+        followed = min(rates.follow_articles[hour], articles) if rates.follow_articles else 0.0
+        total += (articles - followed) / (2 * density)
+        total += followed / (2 * max(density, follow_density))
+    return total
 
 
 def plan_for(
@@ -317,9 +492,13 @@ class AdaptiveTrigger(BaseTrigger):
     """An APScheduler 3.x trigger firing on a ``PollPlan``.
 
     With ``replan``, a callable giving a fresh plan as of a time, the trigger re-plans once its
-    plan is ``replan_every`` old (the new plan applies from the next fire time on); a failing
-    ``replan`` is logged and the old plan kept. ``jitter`` (seconds) adds up to that much to
-    each fire time, as APScheduler's own triggers do.
+    plan is ``replan_every`` old (the new plan applies from the next fire time on). With
+    ``last_found``, a callable giving when the source's newest article was found, asked each
+    time a fire time is computed, the plan follows up on a new find (APScheduler computes the
+    next fire time when it starts a job, so a crawl's finds count from the fire after next; a
+    service that knows sooner calls ``found``). A failing callable is logged and the current
+    plan kept. ``jitter`` (seconds) adds up to that much to each fire time, as APScheduler's
+    own triggers do.
     """
 
     def __init__(
@@ -329,24 +508,42 @@ class AdaptiveTrigger(BaseTrigger):
         planned_at: datetime | None = None,
         replan: Callable[[datetime], PollPlan] | None = None,
         replan_every: timedelta = DEFAULT_REPLAN_EVERY,
+        last_found: Callable[[], datetime | None] | None = None,
         jitter: float | None = None,
     ) -> None:
         self.plan = plan
         self.planned_at = planned_at
         self.replan = replan
         self.replan_every = replan_every
+        self.last_found = last_found
+        self.found_at: datetime | None = None
         self.jitter = jitter
 
+    def found(self, at: datetime) -> None:
+        """A poll at ``at`` found a new article: follow up on it."""
+        if self.found_at is None or at > self.found_at:
+            self.found_at = at
+            self.plan = self.plan.following(at)
+
     def _refresh(self, now: datetime) -> None:
-        if self.replan is None:
-            return
-        if self.planned_at is not None and now - self.planned_at < self.replan_every:
-            return
-        try:
-            self.plan = self.replan(now)
-        except Exception:
-            logger.exception("adaptive re-plan failed; keeping the current plan")
-        self.planned_at = now
+        if self.replan is not None and (
+            self.planned_at is None or now - self.planned_at >= self.replan_every
+        ):
+            try:
+                self.plan = self.replan(now)
+                if self.found_at is not None:
+                    self.plan = self.plan.following(self.found_at)
+            except Exception:
+                logger.exception("adaptive re-plan failed; keeping the current plan")
+            self.planned_at = now
+        if self.last_found is not None:
+            try:
+                at = self.last_found()
+            except Exception:
+                logger.exception("adaptive trigger: reading the last find failed")
+                return
+            if at is not None:
+                self.found(at)
 
     def get_next_fire_time(
         self, previous_fire_time: datetime | None, now: datetime
@@ -358,7 +555,8 @@ class AdaptiveTrigger(BaseTrigger):
 
     def __str__(self) -> str:
         kind = "learned" if self.plan.learned else "even"
-        return f"adaptive[{self.plan.polls_per_day:g}/day, {kind}, {self.plan.tz}]"
+        follow = "" if self.plan.follow_gap is None else f", follow-up {self.plan.follow_gap}"
+        return f"adaptive[{self.plan.polls_per_day:g}/day, {kind}{follow}, {self.plan.tz}]"
 
     def __repr__(self) -> str:
         return f"<AdaptiveTrigger ({self})>"
