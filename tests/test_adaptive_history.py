@@ -13,7 +13,7 @@ from crawler.config import Config, ServiceConfig, SourceConfig
 from crawler.crawl.store import CrawlStore
 from crawler.monitor.adaptive import AdaptiveTrigger
 from crawler.service_adaptive import adaptive_trigger
-from storage.history import PublicationTime, publication_times
+from storage.history import PublicationTime, last_found, publication_times
 from storage.models import NewArticle
 from tests.articles import new_article
 
@@ -82,6 +82,9 @@ def test_publication_times_of_a_source_since_a_time(engine: Engine) -> None:
         PublicationTime(None, None, datetime(2026, 5, 25, 3, tzinfo=UTC)),
     ]
     assert all(t.fetched_at.tzinfo is not None for t in times)
+    with Session(engine) as session:
+        assert last_found(session, "a") == datetime(2026, 5, 25, 3, tzinfo=UTC)
+        assert last_found(session, "nobody") is None
     assert times[0].published_at is not None and times[0].published_at.utcoffset() == timedelta(0)
 
 

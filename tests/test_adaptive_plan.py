@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bench.adaptive import run
+from bench.adaptive import bursty, run
 from crawler.monitor.adaptive import (
     AdaptiveTrigger,
     Observation,
@@ -38,6 +38,13 @@ def office_history(weeks: int = 12, per_day: int = 4, seed: int = 1) -> list[Obs
             at = datetime(day.year, day.month, day.day, tzinfo=BEIJING) + timedelta(hours=hours)
             items.append(Observation("exact", at=at.astimezone(UTC)))
     return items
+
+
+def bursty_history(days: int = 120, seed: int = 2) -> list[Observation]:
+    """Clusters of articles around a few events a month (``bench.adaptive.bursty``)."""
+    first = (NOW - timedelta(days=days)).astimezone(BEIJING).date()
+    times = bursty(random.Random(seed), first, days)
+    return [Observation("exact", at=at) for at in sorted(times) if at < NOW]
 
 
 def fire_times(plan: PollPlan, start: datetime, days: float) -> list[datetime]:
@@ -215,3 +222,44 @@ def test_an_apscheduler_job_runs_on_the_trigger() -> None:
         assert job.next_run_time in (first, plan.next_after(first))  # a poll may fall in between
     finally:
         scheduler.shutdown(wait=False)
+
+
+def test_a_bursty_history_gets_follow_ups_within_the_budget() -> None:
+    plan = plan_for(bursty_history(), NOW)
+    assert plan.learned and plan.follow_gap is not None and plan.follow_reserve >= 1
+    quiet_week = fire_times(plan, NOW, 7)
+    # the template leaves room for the follow-ups the history says a week takes
+    assert abs(len(quiet_week) + plan.follow_reserve - 48 * 7) <= 7
+    found = NOW + timedelta(days=2, hours=3, minutes=17)
+    following = plan.following(found)
+    polls = [found, *fire_times(following, found, 0.5)]
+    in_window = [t for t in polls if t <= found + timedelta(hours=2)]
+    gaps = [b - a for a, b in zip(in_window, in_window[1:], strict=False)]
+    assert max(gaps) <= plan.follow_gap and len(in_window) >= 12
+    later = [t for t in polls if t > found + timedelta(hours=2, minutes=30)]
+    assert later == [t for t in quiet_week if later[0] <= t <= later[-1]]  # back to the template
+    # an office-hours history, already densely polled when it publishes, has no follow-ups
+    assert plan_for(office_history(), NOW).follow_gap is None
+    assert even_plan(48).following(found) == even_plan(48)
+
+
+def test_the_trigger_follows_up_on_what_the_source_reports_found() -> None:
+    plan = plan_for(bursty_history(), NOW)
+    finds: list[datetime | None] = [None]
+    trigger = AdaptiveTrigger(plan, last_found=lambda: finds[-1])
+    start = NOW + timedelta(days=1, hours=4, minutes=3)
+    regular = trigger.get_next_fire_time(start, start)
+    assert regular == plan.next_after(start)
+    finds.append(start)  # the crawl at ``start`` found an article
+    assert plan.follow_gap is not None
+    following = trigger.get_next_fire_time(start, start)
+    assert following is not None and following - start <= plan.follow_gap
+    trigger.found(start - timedelta(hours=1))  # an older find changes nothing
+    assert trigger.get_next_fire_time(start, start) == following
+
+
+def test_a_replay_of_a_bursty_site_beats_the_fixed_interval() -> None:
+    fixed, adaptive, articles = run("bursty", days=150, budget=48, seed=3)
+    assert articles > 60
+    assert adaptive.summary()[0] < 0.7 * fixed.summary()[0]
+    assert abs(adaptive.summary()[3] - 48) < 1.5
