@@ -263,3 +263,12 @@ def test_a_replay_of_a_bursty_site_beats_the_fixed_interval() -> None:
     assert articles > 60
     assert adaptive.summary()[0] < 0.7 * fixed.summary()[0]
     assert abs(adaptive.summary()[3] - 48) < 1.5
+
+
+def test_plans_in_a_zone_with_daylight_saving_time_stay_monotonic() -> None:
+    plan = even_plan(48, "Europe/Berlin")
+    for start in (datetime(2026, 3, 28, tzinfo=UTC), datetime(2026, 10, 24, tzinfo=UTC)):
+        polls = fire_times(plan, start, 3)
+        gaps = [b - a for a, b in zip(polls, polls[1:], strict=False)]
+        assert min(gaps) > timedelta(0) and max(gaps) <= timedelta(hours=1, minutes=30)
+        assert 48 * 3 - 2 <= len(polls) <= 48 * 3 + 2
