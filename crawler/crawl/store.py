@@ -21,8 +21,9 @@ from crawler.config import SourceConfig
 from crawler.crawl import processes, stories
 from crawler.crawl.processes import ProcessStamp
 from crawler.discover.urls import canonicalize
-from storage import queries
+from storage import http_cache, queries
 from storage.db import get_engine, session_scope, upgrade_schema
+from storage.http_cache import CachedRobots, Validators
 from storage.models import NewArticle, NewAttachment, SourceRecord, SourceWalk, UrlRecord
 
 
@@ -178,6 +179,28 @@ class CrawlStore:
         if walks:
             with session_scope(self.engine, write=True) as session:
                 queries.record_walks(session=session, walks=walks)
+
+    def robots_copies(self, origins: Iterable[str]) -> dict[str, CachedRobots]:
+        """The stored robots.txt of these origins (fresh or expired), by origin."""
+        with session_scope(self.engine) as session:
+            return http_cache.cached_robots(session=session, origins=origins)
+
+    def save_robots(self, copies: Sequence[CachedRobots]) -> None:
+        if copies:
+            with session_scope(self.engine, write=True) as session:
+                http_cache.save_robots(session=session, entries=copies)
+
+    def list_validators(self, source_ids: Iterable[str]) -> dict[str, Validators]:
+        """The ETag / Last-Modified these sources' list pages were last served with, by
+        canonical URL."""
+        with session_scope(self.engine) as session:
+            return http_cache.list_validators(session=session, source_ids=source_ids)
+
+    def save_validators(self, validators: Sequence[Validators]) -> None:
+        """Remember what list pages were served with (one with neither loses its row)."""
+        if validators:
+            with session_scope(self.engine, write=True) as session:
+                http_cache.save_validators(session=session, validators=validators)
 
     def store_batch(
         self,
