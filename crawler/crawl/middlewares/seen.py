@@ -14,7 +14,9 @@ A spider middleware in the manner of scrapy-deltafetch, placed next to the spide
 * When the crawl starts, before the spider's first start request: the chains walked by earlier
   crawls are read (``CrawlStore.walked_chains``), and the failed article URLs of each source due
   for a retry (at most ``FORUMWATCH_DUE_RETRIES``, the longest due first) are marked requested;
-  their requests follow the spider's start requests, wherever their list pages are.
+  their requests follow the spider's start requests, wherever their list pages are. Each start
+  request of a chain is marked ``fw_walked`` (meta) when that chain was walked, so it may be asked
+  for conditionally.
 
 The spider provides ``sources`` (source id -> ``SourceConfig``) and ``article_request(source_id,
 url, key)``; other spiders pass through untouched. Reads ``FORUMWATCH_DUE_RETRIES`` and the store's
@@ -78,6 +80,10 @@ class SeenUrlFilter:
         spider = self.spider
         retries = self._open(spider) if spider is not None else []
         async for request in start:
+            walk = getattr(request, "meta", {}).get("walk")
+            if walk is not None and spider is not None:
+                # for the conditional-request middleware (crawler.crawl.middlewares.conditional)
+                request.meta["fw_walked"] = (request.meta.get("fw_source"), walk) in self._walked
             yield request
         for request in retries:
             yield request
