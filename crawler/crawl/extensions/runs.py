@@ -119,8 +119,15 @@ class RunRecorder:
             logger.warning(
                 "walks not recorded: crawl %s, %d item errors", reason, self._item_errors
             )
-        for tally in self.tally.sources.values():
-            if tally.run_id is None:
-                continue
-            status = tally.status() if reason == "finished" else "interrupted"
-            self.store.finish_run(tally.run_id, status, dict(tally.counts), tally.errors)
+        self.store.finish_runs(
+            [
+                (
+                    tally.run_id,
+                    tally.status() if reason == "finished" else "interrupted",
+                    dict(tally.counts),
+                    tally.errors,
+                )
+                for tally in self.tally.sources.values()
+                if tally.run_id is not None
+            ]
+        )

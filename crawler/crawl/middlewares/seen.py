@@ -92,11 +92,10 @@ class SeenUrlFilter:
         """Read the walked chains and the due retries of the spider's sources."""
         self._walked = self.store.walked_chains(spider.sources.values())
         requests = []
+        all_due = self.store.all_due_retries(spider.sources, self.due_limit)
         for source_id in spider.sources:
             due = [
-                (key, url)
-                for key, url in self.store.due_retries(source_id, self.due_limit)
-                if key not in self._requested
+                (key, url) for key, url in all_due.get(source_id, []) if key not in self._requested
             ]
             self._requested.update(key for key, _ in due)
             if due:
