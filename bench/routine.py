@@ -13,7 +13,7 @@ from the cache, every list page asked for conditionally; the server answers 304)
 measures the first instead. For the measured crawl:
 
 - wall seconds and CPU seconds (user+sys of the crawl and all its descendants) - targets < 60
-  each (the issue asks for < 10 CPU-s warm);
+  each, and < 10 CPU-s for the second (warm) crawl;
 - list pages fetched (one per site expected: pagination stops at a page with nothing new, or at
   a 304), robots.txt fetched (0 warm), article pages requested (counted by the server: must be 0)
   and new articles stored (must be 0); peak summed RSS for information.
@@ -60,6 +60,7 @@ from zhtext import CITIES  # noqa: E402
 LINKS_PER_PAGE = 20
 LIST_PAGES_PER_SITE = 2
 TARGET_WALL, TARGET_CPU = 60.0, 60.0
+TARGET_CPU_WARM = 10.0  # issue 9: a routine crawl with the robots cache and conditional requests
 PRIME_BATCH = 5000
 MAX_SOURCES = 10_000
 
@@ -226,13 +227,14 @@ def report(
     count: int, run: RunResult, server: dict[str, Any], db: dict[str, Any], title: str, warm: bool
 ) -> dict[str, bool]:
     kinds = server.get("kinds", {})
-    met = {"wall": run.wall < TARGET_WALL, "cpu": run.cpu < TARGET_CPU}
+    target_cpu = TARGET_CPU_WARM if warm else TARGET_CPU
+    met = {"wall": run.wall < TARGET_WALL, "cpu": run.cpu < target_cpu}
     rows = [
         ("wall", f"{run.wall:.1f} s", f"< {TARGET_WALL:.0f} s", met["wall"]),
         (
             "CPU",
             f"{run.cpu:.1f} s",
-            f"< {TARGET_CPU:.0f} CPU-s (main {run.cpu_main:.1f})",
+            f"< {target_cpu:.0f} CPU-s (main {run.cpu_main:.1f})",
             met["cpu"],
         ),
         (
