@@ -14,6 +14,11 @@ database knows reaches it through the crawl's components, wired in ``settings.py
   a crawl that finished; until then every crawl walks the whole chain, so a killed backfill
   resumes. Where a walk ends is signalled (``crawler.crawl.signals.walk_ended``) to the run
   recorder (``crawler.crawl.extensions.runs``), which records it if the crawl finishes.
+* A start URL of a walked chain may be asked for conditionally
+  (``crawler.crawl.middlewares.conditional``): a 304 counts as a list page read and as
+  ``not_modified``, and nothing else happens. A start URL read in full signals its validators
+  (``crawler.crawl.signals.list_validated``) unless it is a sitemap index or a sitemap whose
+  articles were deferred. ``list_links`` counts the article links found on list pages and feeds.
 * Article pages become ``PageItem``s for the extraction and store pipelines; documents found
   behind article links become ``AttachmentItem``s. Failures are counted per source in the
   crawl's ``CrawlTally`` and yielded as ``UrlStateItem``s, which the store pipeline remembers per
