@@ -4,7 +4,10 @@ Serves the ``manifest.json`` written by ``bench/sitegen.py`` (path -> content ty
 per listening address or ``"*"`` for all) with keep-alive and Content-Length; anything else is a
 404. It listens on loopback only (127.0.0.0/8), on as many addresses as asked, all on one port;
 every request is counted by kind (robots, list, article, other) and status, and
-``GET /__stats__`` returns the counts as JSON (that request is not counted).
+``GET /__stats__`` returns the counts as JSON (that request is not counted). Every file is
+served with a strong ETag (a hash of its bytes) and a Last-Modified (the server's start), and a
+request carrying ``If-None-Match`` (compared weakly, ``*`` included) or, without it,
+``If-Modified-Since`` (not before that time) is answered 304 with no body, as a real server does.
 
 ``ServerProcess`` starts it from a benchmark and always stops it (context manager). The server
 also exits on its own when its parent dies. ``python bench/httpserve.py --self-test`` measures
@@ -16,6 +19,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import email.utils
+import hashlib
 import ipaddress
 import json
 import os
@@ -66,6 +71,35 @@ class Site:
                 )
             self.hosts[host] = table
         self.any = self.hosts.get("*", {})
+        self.started = time.time()
+        self.last_modified = email.utils.formatdate(self.started, usegmt=True).encode()
+        self._etags: dict[int, bytes] = {}
+
+    def etag(self, body: bytes) -> bytes:
+        """A strong ETag for ``body`` (kept per body object: contents never change)."""
+        tag = self._etags.get(id(body))
+        if tag is None:
+            tag = b'"%s"' % hashlib.blake2b(body, digest_size=8).hexdigest().encode()
+            self._etags[id(body)] = tag
+        return tag
+
+    def not_modified(self, headers: dict[str, str], etag: bytes) -> bool:
+        """Whether a conditional request's validators still match (RFC 9110 section 13.1)."""
+        if "if-none-match" in headers:
+            wanted = headers["if-none-match"].strip()
+            if wanted == "*":
+                return True
+            opaque = etag.decode().removeprefix("W/")
+            return any(
+                tag.strip().removeprefix("W/") == opaque for tag in wanted.split(",") if tag.strip()
+            )
+        if "if-modified-since" in headers:
+            try:
+                since = email.utils.parsedate_to_datetime(headers["if-modified-since"])
+            except (TypeError, ValueError, IndexError):
+                return False
+            return since.timestamp() >= int(self.started)
+        return False
 
     def lookup(self, address: str, path: str) -> Entry | None:
         routes = self.hosts.get(address)
@@ -186,7 +220,14 @@ class HttpProtocol(asyncio.Protocol):
             return keep
         content_type, content, _ = entry
         body = content if isinstance(content, bytes) else content.read_bytes()
-        self._respond(200, content_type, body, keep, method == "HEAD")
+        validators = b"ETag: %s\r\nLast-Modified: %s\r\n" % (
+            self.site.etag(body),
+            self.site.last_modified,
+        )
+        if self.site.not_modified(headers, self.site.etag(body)):
+            self._respond(304, content_type, b"", keep, True, extra=validators)
+            return keep
+        self._respond(200, content_type, body, keep, method == "HEAD", extra=validators)
         return keep
 
     def _respond(
@@ -198,11 +239,13 @@ class HttpProtocol(asyncio.Protocol):
         head_only: bool,
         *,
         count: bool = True,
+        extra: bytes = b"",
     ) -> None:
         if self.transport is None:
             return
         reason = {
             200: b"OK",
+            304: b"Not Modified",
             400: b"Bad Request",
             404: b"Not Found",
             405: b"Method Not Allowed",
@@ -210,8 +253,8 @@ class HttpProtocol(asyncio.Protocol):
         }.get(status, b"Error")
         header = b"".join(
             (
-                b"HTTP/1.1 %d %s\r\nServer: fw-bench\r\nContent-Type: %s\r\n"
-                % (status, reason, content_type),
+                b"HTTP/1.1 %d %s\r\nServer: fw-bench\r\nContent-Type: %s\r\n%s"
+                % (status, reason, content_type, extra),
                 b"Content-Length: %d\r\nConnection: %s\r\n\r\n"
                 % (len(body), b"keep-alive" if keep else b"close"),
             )

@@ -32,6 +32,8 @@ from crawler.records import article_record, published_iso, story_record
 if TYPE_CHECKING:
     from crawler.crawl.runner import CrawlResult
 
+SUMMARY_ROWS = 30
+"""Above this many sources, the crawl summary lists only those with new articles or trouble."""
 _COLUMNS = ("list_pages", "new_articles", "known_articles", "failed", "attachments")
 _HEADERS = ("lists", "new", "known", "failed", "attachments")
 # Counters worth a line under the summary: why a source was held back (robots.txt, limits).
@@ -118,13 +120,19 @@ def print_crawl_summary(
     table.add_column("status")
     for header in _HEADERS:
         table.add_column(header, justify="right")
+    quiet = 0
     for source in sources:
         tally = result.tally.sources[source.id]
         status = tally.status() if result.finish_reason == "finished" else "interrupted"
+        if len(sources) > SUMMARY_ROWS and status == "ok" and not tally.counts["new_articles"]:
+            quiet += 1  # many sources: the table lists those with news or trouble
+            continue
         style = {"ok": "green", "partial": "yellow"}.get(status, "red")
         table.add_row(
             text(source.id), text(status, style), *(str(tally.counts.get(c, 0)) for c in _COLUMNS)
         )
+    if quiet:
+        table.add_row(text(f"({quiet} more)"), text("ok", "green"), *("" for _ in _COLUMNS))
     totals = result.tally.totals()
     table.add_row("[bold]all", "", *(f"[bold]{totals.get(c, 0)}" for c in _COLUMNS))
     console.print(table)

@@ -14,6 +14,11 @@ database knows reaches it through the crawl's components, wired in ``settings.py
   a crawl that finished; until then every crawl walks the whole chain, so a killed backfill
   resumes. Where a walk ends is signalled (``crawler.crawl.signals.walk_ended``) to the run
   recorder (``crawler.crawl.extensions.runs``), which records it if the crawl finishes.
+* A start URL of a walked chain may be asked for conditionally
+  (``crawler.crawl.middlewares.conditional``): a 304 counts as a list page read and as
+  ``not_modified``, and nothing else happens. A start URL read in full signals its validators
+  (``crawler.crawl.signals.list_validated``) unless it is a sitemap index or a sitemap whose
+  articles were deferred. ``list_links`` counts the article links found on list pages and feeds.
 * Article pages become ``PageItem``s for the extraction and store pipelines; documents found
   behind article links become ``AttachmentItem``s. Failures are counted per source in the
   crawl's ``CrawlTally`` and yielded as ``UrlStateItem``s, which the store pipeline remembers per
@@ -44,8 +49,9 @@ from twisted.python.failure import Failure
 from crawler.config import ConfigError, SourceConfig
 from crawler.crawl.configure import crawl_config
 from crawler.crawl.items import AttachmentItem, ListedLinks, PageItem, UrlStateItem
+from crawler.crawl.middlewares.conditional import validators_of
 from crawler.crawl.middlewares.robots import RobotsUnavailable
-from crawler.crawl.signals import walk_ended
+from crawler.crawl.signals import list_validated, walk_ended
 from crawler.crawl.tally import CrawlTally
 from crawler.discover.feeds import FeedKind, parse_feed
 from crawler.discover.links import discover, filter_listed_urls, parse_html
@@ -122,12 +128,19 @@ class SourceSpider(scrapy.Spider):
 
     def parse_start(self, response: Response) -> Iterable[Any]:
         source = self.sources[response.meta["fw_source"]]
+        if response.status == 304:
+            # Only a conditional request accepts a 304 (crawler.crawl.middlewares.conditional):
+            # the page is as an earlier finished crawl read it, its chain walked. Nothing to do.
+            self.tally.count(source.id, "list_pages")
+            self.tally.count(source.id, "not_modified")
+            return
         feed = parse_feed(response.body, response.url)
         if feed is None:
             yield from self.parse_list(response)
             return
         self._end_walk(response, "end")
         self.tally.count(source.id, "list_pages")
+        self.tally.count(source.id, "list_links", len(feed.articles))
         if feed.skipped:
             self.tally.count(source.id, "sitemap_entries_cut", feed.skipped)
             logger.warning(
@@ -139,6 +152,7 @@ class SourceSpider(scrapy.Spider):
         yield from self._follow_sitemaps(source, feed.sitemaps, depth, response.url)
         if feed.kind is not FeedKind.SITEMAP:
             yield self._links(source, feed.articles)
+            self._validated(response, usable=True)
             return
         articles = filter_listed_urls(feed.articles, source.article_links)
         budget = self.settings.getint("FORUMWATCH_SITEMAP_MAX_ARTICLES", 1000)
@@ -146,6 +160,9 @@ class SourceSpider(scrapy.Spider):
         links = self._links(source, articles, limit=room)
         yield links
         self._sitemap_articles[source.id] += _requested(links)
+        # An index may stay the same while its sitemaps change; a sitemap whose articles were
+        # deferred to a later crawl must be read again: neither is asked for conditionally.
+        self._validated(response, usable=not feed.sitemaps and _requested(links) < room)
 
     def _follow_sitemaps(
         self, source: SourceConfig, urls: list[str], depth: int, index_url: str
@@ -190,7 +207,10 @@ class SourceSpider(scrapy.Spider):
         )
         walk = response.meta.get("walk")
         links = self._links(source, report.articles, report.attachments, walk=walk)
+        self.tally.count(source.id, "list_links", len(links.articles))
         yield links
+        if page == 1:
+            self._validated(response, usable=True)
         if not report.next_page:
             self._end_walk(response, "end")
             return
@@ -207,6 +227,27 @@ class SourceSpider(scrapy.Spider):
         self._lists_seen.add(key)
         yield self._request(
             source.id, report.next_page, LIST, self.parse_list, page=page + 1, walk=walk
+        )
+
+    def _validated(self, response: Response, *, usable: bool) -> None:
+        """Signal the validators a start URL was served with (``usable``: it may be asked for
+        conditionally next time; otherwise its stored ones are forgotten)."""
+        walk = response.meta.get("walk")
+        if walk is None or int(response.meta.get("page", 1)) != 1:
+            return
+        etag, last_modified = (
+            validators_of(response.headers.get("ETag"), response.headers.get("Last-Modified"))
+            if usable
+            else (None, None)
+        )
+        if etag is None and last_modified is None and not response.meta.get("fw_walked"):
+            return  # nothing to store, and nothing stored is ever sent before the chain is walked
+        self.crawler.signals.send_catch_log(
+            signal=list_validated,
+            source_id=response.meta["fw_source"],
+            url=walk,
+            etag=etag,
+            last_modified=last_modified,
         )
 
     def _end_walk(self, response: Response, ended_by: str) -> None:

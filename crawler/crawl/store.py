@@ -18,11 +18,12 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from crawler.config import SourceConfig
-from crawler.crawl import processes, stories
+from crawler.crawl import processes
 from crawler.crawl.processes import ProcessStamp
 from crawler.discover.urls import canonicalize
-from storage import queries
+from storage import http_cache, polls, queries
 from storage.db import get_engine, session_scope, upgrade_schema
+from storage.http_cache import CachedRobots, Validators
 from storage.models import NewArticle, NewAttachment, SourceRecord, SourceWalk, UrlRecord
 
 
@@ -108,16 +109,13 @@ class CrawlStore:
                     started_before=datetime.now(UTC) - stale_after,
                     except_host=process.host if process is not None else None,
                 )
-            return {
-                sid: queries.start_run(
-                    session=session,
-                    source_id=sid,
-                    host=process.host if process else None,
-                    pid=process.pid if process else None,
-                    process_start=process.start if process else None,
-                )
-                for sid in ids
-            }
+            return polls.start_runs(
+                session=session,
+                source_ids=ids,
+                host=process.host if process else None,
+                pid=process.pid if process else None,
+                process_start=process.start if process else None,
+            )
 
     def finish_run(
         self,
@@ -130,6 +128,18 @@ class CrawlStore:
             queries.finish_run(
                 session=session, run_id=run_id, status=status, counts=counts, errors=errors
             )
+
+    def finish_runs(
+        self, runs: Sequence[tuple[int, str, Mapping[str, int], Sequence[Mapping[str, str]]]]
+    ) -> None:
+        """Close many runs, (run id, status, counts, errors) each, in one transaction."""
+        if not runs:
+            return
+        with session_scope(self.engine, write=True) as session:
+            for run_id, status, counts, errors in runs:
+                queries.finish_run(
+                    session=session, run_id=run_id, status=status, counts=counts, errors=errors
+                )
 
     def unseen(self, canonical_urls: Sequence[str]) -> list[str]:
         if not canonical_urls:
@@ -151,33 +161,80 @@ class CrawlStore:
 
     def due_retries(self, source_id: str, limit: int) -> list[tuple[str, str]]:
         """(canonical URL, URL to request) of failed URLs of a source due for a retry."""
+        return self.all_due_retries([source_id], limit).get(source_id, [])
+
+    def all_due_retries(
+        self, source_ids: Iterable[str], limit: int
+    ) -> dict[str, list[tuple[str, str]]]:
+        """``due_retries`` of many sources: one query finds the sources with any, then each of
+        those is asked for at most ``limit`` of them."""
         if limit <= 0:
-            return []
+            return {}
+        now = datetime.now(UTC)
         with session_scope(self.engine) as session:
-            return queries.due_urls(
-                session=session, source_id=source_id, now=datetime.now(UTC), limit=limit
-            )
+            due = polls.sources_with_due_urls(session=session, source_ids=source_ids, now=now)
+            return {
+                source_id: queries.due_urls(
+                    session=session, source_id=source_id, now=now, limit=limit
+                )
+                for source_id in sorted(due)
+            }
 
     def walked_chains(self, sources: Iterable[SourceConfig]) -> set[tuple[str, str]]:
         """(source id, canonical start URL) of the list chains walked to their end under the
         current configuration: one that stopped at ``max_list_pages`` counts only while the
         limit is not raised. Walks of start URLs no longer configured are forgotten."""
         by_id = {source.id: source for source in sources}
+        keep = {
+            source.id: {canonicalize(url) for url in source.start_urls} for source in by_id.values()
+        }
         walked: set[tuple[str, str]] = set()
-        with session_scope(self.engine, write=True) as session:
-            for source in by_id.values():
-                keep = sorted({canonicalize(url) for url in source.start_urls})
-                queries.forget_walks(session=session, source_id=source.id, keep=keep)
-            for walk in queries.completed_walks(session=session, source_ids=list(by_id)):
-                limit = by_id[walk.source_id].max_list_pages
-                if walk.ended_by != "limit" or walk.max_list_pages >= limit:
-                    walked.add((walk.source_id, walk.start_url))
+        with session_scope(self.engine) as session:
+            walks = queries.completed_walks(session=session, source_ids=list(by_id))
+        # One read; a write only when a start URL was dropped from the configuration.
+        gone = sorted(
+            {walk.source_id for walk in walks if walk.start_url not in keep[walk.source_id]}
+        )
+        if gone:
+            with session_scope(self.engine, write=True) as session:
+                for source_id in gone:
+                    queries.forget_walks(
+                        session=session, source_id=source_id, keep=sorted(keep[source_id])
+                    )
+        for walk in walks:
+            limit = by_id[walk.source_id].max_list_pages
+            if walk.start_url in keep[walk.source_id] and (
+                walk.ended_by != "limit" or walk.max_list_pages >= limit
+            ):
+                walked.add((walk.source_id, walk.start_url))
         return walked
 
     def record_walks(self, walks: Sequence[SourceWalk]) -> None:
         if walks:
             with session_scope(self.engine, write=True) as session:
                 queries.record_walks(session=session, walks=walks)
+
+    def robots_copies(self, origins: Iterable[str]) -> dict[str, CachedRobots]:
+        """The stored robots.txt of these origins (fresh or expired), by origin."""
+        with session_scope(self.engine) as session:
+            return http_cache.cached_robots(session=session, origins=origins)
+
+    def save_robots(self, copies: Sequence[CachedRobots]) -> None:
+        if copies:
+            with session_scope(self.engine, write=True) as session:
+                http_cache.save_robots(session=session, entries=copies)
+
+    def list_validators(self, source_ids: Iterable[str]) -> dict[str, Validators]:
+        """The ETag / Last-Modified these sources' list pages were last served with, by
+        canonical URL."""
+        with session_scope(self.engine) as session:
+            return http_cache.list_validators(session=session, source_ids=source_ids)
+
+    def save_validators(self, validators: Sequence[Validators]) -> None:
+        """Remember what list pages were served with (one with neither loses its row)."""
+        if validators:
+            with session_scope(self.engine, write=True) as session:
+                http_cache.save_validators(session=session, validators=validators)
 
     def store_batch(
         self,
@@ -190,6 +247,10 @@ class CrawlStore:
         or without its story."""
         if not articles and not attachments:
             return StoredBatch([], Counter())
+        # Imported with the first batch: the story index needs numpy, which a routine crawl that
+        # stores nothing never loads.
+        from crawler.crawl import stories
+
         new: Counter[str] = Counter()
         with session_scope(self.engine, write=True) as session:
             ids = (

@@ -6,7 +6,9 @@ run is started per source; the crawl's tally (``CrawlTally.of(crawler)``) tracks
 their run ids. When it closes: the chains of list pages walked to their end in this crawl (the
 spider's ``walk_ended`` signal) are recorded if the crawl finished with no item error (every
 article their pages listed was stored or remembered as failed; a walk cut short is walked again),
-then each run is closed with its source's counts and errors.
+then each run is closed with its source's counts and errors. The validators of start URLs read in
+full (the spider's ``list_validated`` signal) are recorded on the same condition, so a crawl killed
+between a list page and its articles leaves no validator that would hide them next time.
 
 Reads ``FORUMWATCH_STALE_RUN_HOURS`` (runs of other hosts still 'running' after this long are
 marked 'interrupted'), and the store's settings (``crawler.crawl.store``).
@@ -28,6 +30,7 @@ from crawler.crawl import processes
 from crawler.crawl import signals as crawl_signals
 from crawler.crawl.store import CrawlStore
 from crawler.crawl.tally import CrawlTally
+from storage.http_cache import Validators
 from storage.models import SourceWalk
 
 logger = logging.getLogger(__name__)
@@ -42,6 +45,8 @@ class RunRecorder:
         self.stale_after = stale_after
         self._walk_ends: dict[tuple[str, str], SourceWalk] = {}
         """Chains this crawl walked to their end; recorded if the crawl finishes."""
+        self._validators: dict[str, Validators] = {}
+        """Start URLs' validators seen by this crawl; recorded if the crawl finishes."""
         self._item_errors = 0
 
     @classmethod
@@ -53,6 +58,7 @@ class RunRecorder:
         crawler.signals.connect(recorder.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(recorder.item_error, signal=signals.item_error)
         crawler.signals.connect(recorder.walk_ended, signal=crawl_signals.walk_ended)
+        crawler.signals.connect(recorder.list_validated, signal=crawl_signals.list_validated)
         return recorder
 
     @property
@@ -88,6 +94,11 @@ class RunRecorder:
             max_list_pages=max_list_pages,
         )
 
+    def list_validated(
+        self, source_id: str, url: str, etag: str | None, last_modified: str | None
+    ) -> None:
+        self._validators[url] = Validators(url, source_id, etag, last_modified, datetime.now(UTC))
+
     def item_error(self, item: Any, response: Any, spider: Spider, failure: Any) -> None:
         # A pipeline failed (a store batch may be lost): no walk of this crawl counts as done.
         self._item_errors += 1
@@ -100,12 +111,23 @@ class RunRecorder:
                 self.store.record_walks(list(self._walk_ends.values()))
             except Exception:  # the runs below must still be closed; the walk is redone
                 logger.exception("walks not recorded")
+            try:
+                self.store.save_validators(list(self._validators.values()))
+            except Exception:  # the pages are fetched in full next time
+                logger.exception("list page validators not recorded")
         elif self._walk_ends:
             logger.warning(
                 "walks not recorded: crawl %s, %d item errors", reason, self._item_errors
             )
-        for tally in self.tally.sources.values():
-            if tally.run_id is None:
-                continue
-            status = tally.status() if reason == "finished" else "interrupted"
-            self.store.finish_run(tally.run_id, status, dict(tally.counts), tally.errors)
+        self.store.finish_runs(
+            [
+                (
+                    tally.run_id,
+                    tally.status() if reason == "finished" else "interrupted",
+                    dict(tally.counts),
+                    tally.errors,
+                )
+                for tally in self.tally.sources.values()
+                if tally.run_id is not None
+            ]
+        )

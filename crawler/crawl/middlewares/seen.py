@@ -14,7 +14,9 @@ A spider middleware in the manner of scrapy-deltafetch, placed next to the spide
 * When the crawl starts, before the spider's first start request: the chains walked by earlier
   crawls are read (``CrawlStore.walked_chains``), and the failed article URLs of each source due
   for a retry (at most ``FORUMWATCH_DUE_RETRIES``, the longest due first) are marked requested;
-  their requests follow the spider's start requests, wherever their list pages are.
+  their requests follow the spider's start requests, wherever their list pages are. Each start
+  request of a chain is marked ``fw_walked`` (meta) when that chain was walked, so it may be asked
+  for conditionally.
 
 The spider provides ``sources`` (source id -> ``SourceConfig``) and ``article_request(source_id,
 url, key)``; other spiders pass through untouched. Reads ``FORUMWATCH_DUE_RETRIES`` and the store's
@@ -78,6 +80,10 @@ class SeenUrlFilter:
         spider = self.spider
         retries = self._open(spider) if spider is not None else []
         async for request in start:
+            walk = getattr(request, "meta", {}).get("walk")
+            if walk is not None and spider is not None:
+                # for the conditional-request middleware (crawler.crawl.middlewares.conditional)
+                request.meta["fw_walked"] = (request.meta.get("fw_source"), walk) in self._walked
             yield request
         for request in retries:
             yield request
@@ -86,11 +92,10 @@ class SeenUrlFilter:
         """Read the walked chains and the due retries of the spider's sources."""
         self._walked = self.store.walked_chains(spider.sources.values())
         requests = []
+        all_due = self.store.all_due_retries(spider.sources, self.due_limit)
         for source_id in spider.sources:
             due = [
-                (key, url)
-                for key, url in self.store.due_retries(source_id, self.due_limit)
-                if key not in self._requested
+                (key, url) for key, url in all_due.get(source_id, []) if key not in self._requested
             ]
             self._requested.update(key for key, _ in due)
             if due:

@@ -21,7 +21,6 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 
-from crawler.crawl.article_builder import build_article
 from crawler.crawl.items import PageItem
 
 logger = logging.getLogger(__name__)
@@ -74,6 +73,10 @@ class ExtractPipeline:
         return await self._build(item)
 
     async def _build(self, item: PageItem) -> Any:
+        # Imported on the first page: a routine crawl that finds nothing new never loads
+        # trafilatura, langdetect, numpy and the analysis in the crawl process.
+        from crawler.crawl.article_builder import build_article
+
         if self.workers == 0:
             return build_article(item)
         if self._pool is None:
