@@ -1,0 +1,219 @@
+"""Source health in the database: what the judgement reads of each source's history, and the
+``source_health`` rows it writes, with an operator alert in the same transaction when a state
+changes.
+
+Reads take a list of source ids (None: every source) and cost one query each, whatever the
+number of sources (window functions, supported by SQLite >= 3.25 and PostgreSQL).
+``record_health`` upserts a source's row but never touches ``baseline_at``, which the alerts
+side writes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from storage.alerts import add_alert
+from storage.models import Alert, Article, CrawlRun, Source, SourceHealth
+
+HEALTH_RULE = "health"
+SUCCESS_STATUSES = ("ok", "partial")
+
+
+def _only(statement: Any, column: Any, source_ids: Sequence[str] | None) -> Any:
+    return statement if source_ids is None else statement.where(column.in_(list(source_ids)))
+
+
+def recent_runs(
+    *,
+    session: Session,
+    source_ids: Sequence[str] | None,
+    per_source: int,
+    since: datetime | None = None,
+) -> dict[str, list[CrawlRun]]:
+    """The last ``per_source`` finished runs of each source (not 'running'), newest first; only
+    runs started after ``since`` if given (bounds the scan of a long history)."""
+    window: Any = select(
+        col(CrawlRun.id).label("run_id"),
+        func.row_number()
+        .over(partition_by=col(CrawlRun.source_id), order_by=col(CrawlRun.id).desc())
+        .label("rank"),
+    ).where(col(CrawlRun.status) != "running")
+    if since is not None:
+        window = window.where(col(CrawlRun.started_at) >= since)
+    ranked = _only(
+        window,
+        col(CrawlRun.source_id),
+        source_ids,
+    ).subquery()
+    rows = session.exec(
+        select(CrawlRun)
+        .join(ranked, col(CrawlRun.id) == ranked.c.run_id)
+        .where(ranked.c.rank <= per_source)
+        .order_by(col(CrawlRun.source_id), col(CrawlRun.id).desc())
+    ).all()
+    runs: dict[str, list[CrawlRun]] = defaultdict(list)
+    for run in rows:
+        runs[run.source_id].append(run)
+    return dict(runs)
+
+
+def new_article_times(
+    *, session: Session, source_ids: Sequence[str] | None, per_source: int
+) -> dict[str, list[datetime]]:
+    """Start times of the last ``per_source`` runs of each source that stored new articles, the
+    source's first run (its baseline, which stores a backlog at once) left out."""
+    first = _only(
+        select(
+            col(CrawlRun.source_id).label("sid"), func.min(CrawlRun.id).label("first_id")
+        ).group_by(col(CrawlRun.source_id)),
+        col(CrawlRun.source_id),
+        source_ids,
+    ).subquery()
+    ranked = (
+        select(
+            col(CrawlRun.source_id).label("sid"),
+            col(CrawlRun.started_at).label("started_at"),
+            func.row_number()
+            .over(partition_by=col(CrawlRun.source_id), order_by=col(CrawlRun.id).desc())
+            .label("rank"),
+        )
+        .join(first, first.c.sid == col(CrawlRun.source_id))
+        .where(col(CrawlRun.new_articles) > 0, col(CrawlRun.id) > first.c.first_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(ranked.c.sid, ranked.c.started_at).where(ranked.c.rank <= per_source)
+    ).all()
+    times: dict[str, list[datetime]] = defaultdict(list)
+    for source_id, started_at in rows:
+        times[source_id].append(_aware(started_at))
+    return dict(times)
+
+
+def last_success(*, session: Session, source_ids: Sequence[str] | None) -> dict[str, datetime]:
+    """When each source's last successful run (ok or partial) finished."""
+    statement = _only(
+        select(CrawlRun.source_id, func.max(CrawlRun.finished_at))
+        .where(col(CrawlRun.status).in_(SUCCESS_STATUSES))
+        .group_by(col(CrawlRun.source_id)),
+        col(CrawlRun.source_id),
+        source_ids,
+    )
+    return {sid: _aware(at) for sid, at in session.exec(statement).all() if at is not None}
+
+
+def last_new_article(*, session: Session, source_ids: Sequence[str] | None) -> dict[str, datetime]:
+    """When each source's newest article was first fetched."""
+    statement = _only(
+        select(Article.source_id, func.max(Article.fetched_at)).group_by(col(Article.source_id)),
+        col(Article.source_id),
+        source_ids,
+    )
+    return {sid: _aware(at) for sid, at in session.exec(statement).all() if at is not None}
+
+
+def known_sources(*, session: Session, source_ids: Sequence[str] | None) -> list[str]:
+    """Which of these sources the database has (crawled at least once, or synced)."""
+    statement = _only(select(Source.id), col(Source.id), source_ids)
+    return sorted(session.exec(statement).all())
+
+
+def health_rows(*, session: Session, source_ids: Sequence[str] | None) -> dict[str, SourceHealth]:
+    statement = _only(select(SourceHealth), col(SourceHealth.source_id), source_ids)
+    return {row.source_id: row for row in session.exec(statement).all()}
+
+
+@dataclass(frozen=True)
+class HealthUpdate:
+    """A source's judged state and the facts shown beside it."""
+
+    source_id: str
+    state: str
+    reason: str
+    checked_at: datetime
+    last_success_at: datetime | None
+    last_new_article_at: datetime | None
+    consecutive_failures: int
+
+
+def record_health(
+    *,
+    session: Session,
+    update: HealthUpdate,
+    channels: Sequence[tuple[str, str]],
+) -> int | None:
+    """Upsert the source's ``source_health`` row (never ``baseline_at``); when its state changes,
+    add one operator alert (rule ``health``, kind ``health``) with a delivery per channel.
+
+    A source seen for the first time in state ``ok`` is no change. Returns the new alert's id, or
+    None when no alert was added. Runs in the caller's transaction.
+    """
+    previous = session.exec(
+        select(SourceHealth).where(SourceHealth.source_id == update.source_id).with_for_update()
+    ).first()
+    old_state = previous.state if previous is not None else None
+    changed = old_state != update.state and not (old_state is None and update.state == "ok")
+    since = update.checked_at if previous is None or changed else previous.since
+    values: dict[str, Any] = {
+        "state": update.state,
+        "since": since,
+        "reason": update.reason,
+        "checked_at": update.checked_at,
+        "last_success_at": update.last_success_at,
+        "last_new_article_at": update.last_new_article_at,
+        "consecutive_failures": update.consecutive_failures,
+    }
+    dialect = session.get_bind().dialect.name
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    table = SourceHealth.__table__  # type: ignore[attr-defined]
+    statement = (
+        module.insert(table)
+        .values(source_id=update.source_id, **values)
+        .on_conflict_do_update(index_elements=["source_id"], set_=values)
+    )
+    session.execute(statement)
+    if previous is not None:
+        session.expire(previous)
+    if not changed:
+        return None
+    transitions = session.exec(
+        select(func.count())
+        .select_from(Alert)
+        .where(Alert.rule == HEALTH_RULE, Alert.source_id == update.source_id)
+    ).one()
+    return add_alert(
+        session=session,
+        rule=HEALTH_RULE,
+        kind="health",
+        dedupe_key=f"health:{update.source_id}:{int(transitions) + 1}",
+        channels=channels,
+        source_id=update.source_id,
+        payload={"from": old_state, "to": update.state, "reason": update.reason},
+    )
+
+
+def health_alerts(*, session: Session, source_id: str) -> list[Mapping[str, Any]]:
+    """The health alerts of a source, oldest first: payload and creation time."""
+    rows = session.exec(
+        select(Alert)
+        .where(Alert.rule == HEALTH_RULE, Alert.source_id == source_id)
+        .order_by(col(Alert.id))
+    ).all()
+    return [{"id": row.id, "created_at": row.created_at, **row.payload} for row in rows]
+
+
+def _aware(value: datetime) -> datetime:
+    """Aggregates (max) come back without the column's type on SQLite: naive UTC text."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
