@@ -14,9 +14,11 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import EllipsisType
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -31,13 +33,24 @@ def _only(statement: Any, column: Any, source_ids: Sequence[str] | None) -> Any:
     return statement if source_ids is None else statement.where(column.in_(list(source_ids)))
 
 
+@dataclass(frozen=True)
+class RunRow:
+    """What health reads of a finished crawl run."""
+
+    source_id: str
+    status: str
+    started_at: datetime
+    counts: dict[str, int]
+    errors: list[dict[str, str]]
+
+
 def recent_runs(
     *,
     session: Session,
     source_ids: Sequence[str] | None,
     per_source: int,
     since: datetime | None = None,
-) -> dict[str, list[CrawlRun]]:
+) -> dict[str, list[RunRow]]:
     """The last ``per_source`` finished runs of each source (not 'running'), newest first; only
     runs started after ``since`` if given (bounds the scan of a long history)."""
     window: Any = select(
@@ -48,20 +61,22 @@ def recent_runs(
     ).where(col(CrawlRun.status) != "running")
     if since is not None:
         window = window.where(col(CrawlRun.started_at) >= since)
-    ranked = _only(
-        window,
-        col(CrawlRun.source_id),
-        source_ids,
-    ).subquery()
-    rows = session.exec(
-        select(CrawlRun)
+    ranked = _only(window, col(CrawlRun.source_id), source_ids).subquery()
+    rows = session.execute(
+        sa_select(  # sqlmodel's select is typed for four columns at most
+            col(CrawlRun.source_id),
+            col(CrawlRun.status),
+            col(CrawlRun.started_at),
+            col(CrawlRun.counts),
+            col(CrawlRun.errors),
+        )
         .join(ranked, col(CrawlRun.id) == ranked.c.run_id)
         .where(ranked.c.rank <= per_source)
         .order_by(col(CrawlRun.source_id), col(CrawlRun.id).desc())
     ).all()
-    runs: dict[str, list[CrawlRun]] = defaultdict(list)
-    for run in rows:
-        runs[run.source_id].append(run)
+    runs: dict[str, list[RunRow]] = defaultdict(list)
+    for source_id, status, started_at, counts, errors in rows:
+        runs[source_id].append(RunRow(source_id, status, started_at, counts or {}, errors or []))
     return dict(runs)
 
 
@@ -126,8 +141,14 @@ def known_sources(*, session: Session, source_ids: Sequence[str] | None) -> list
     return sorted(session.exec(statement).all())
 
 
-def health_rows(*, session: Session, source_ids: Sequence[str] | None) -> dict[str, SourceHealth]:
+def health_rows(
+    *, session: Session, source_ids: Sequence[str] | None, lock: bool = False
+) -> dict[str, SourceHealth]:
+    """The ``source_health`` rows of these sources; ``lock``: locked for update (PostgreSQL)
+    until the transaction ends, so a concurrent judgement waits and sees the new states."""
     statement = _only(select(SourceHealth), col(SourceHealth.source_id), source_ids)
+    if lock:
+        statement = statement.with_for_update()
     return {row.source_id: row for row in session.exec(statement).all()}
 
 
@@ -149,16 +170,19 @@ def record_health(
     session: Session,
     update: HealthUpdate,
     channels: Sequence[tuple[str, str]],
+    previous: SourceHealth | None | EllipsisType = ...,
 ) -> int | None:
     """Upsert the source's ``source_health`` row (never ``baseline_at``); when its state changes,
     add one operator alert (rule ``health``, kind ``health``) with a delivery per channel.
 
     A source seen for the first time in state ``ok`` is no change. Returns the new alert's id, or
-    None when no alert was added. Runs in the caller's transaction.
+    None when no alert was added. Runs in the caller's transaction. ``previous``: the source's
+    row as read (locked) by the caller, or None for none; read here when not given.
     """
-    previous = session.exec(
-        select(SourceHealth).where(SourceHealth.source_id == update.source_id).with_for_update()
-    ).first()
+    if isinstance(previous, EllipsisType):
+        previous = session.exec(
+            select(SourceHealth).where(SourceHealth.source_id == update.source_id).with_for_update()
+        ).first()
     old_state = previous.state if previous is not None else None
     changed = old_state != update.state and not (old_state is None and update.state == "ok")
     since = update.checked_at if previous is None or changed else previous.since
@@ -217,3 +241,52 @@ def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value
+
+
+@dataclass(frozen=True)
+class HealthOverview:
+    """What ``forumwatch sources`` shows of a source's health."""
+
+    health: SourceHealth | None
+    last_success_at: datetime | None
+    last_new_article_at: datetime | None
+    errors: dict[str, int]
+    """Errors of its recent runs by kind (``HTTP 500``, ``TimeoutError``, ``blocked`` ...)."""
+
+
+def health_overview(*, session: Session, recent: int = 10) -> dict[str, HealthOverview]:
+    """Every source's health row, last success, last new article and the errors of its last
+    ``recent`` runs by kind (five queries, whatever the number of sources)."""
+    rows = health_rows(session=session, source_ids=None)
+    runs = recent_runs(session=session, source_ids=None, per_source=recent)
+    success = last_success(session=session, source_ids=None)
+    newest = last_new_article(session=session, source_ids=None)
+    ids = set(rows) | set(runs) | set(success) | set(newest)
+    return {
+        source_id: HealthOverview(
+            health=rows.get(source_id),
+            last_success_at=success.get(source_id),
+            last_new_article_at=newest.get(source_id),
+            errors=error_kinds(runs.get(source_id, [])),
+        )
+        for source_id in ids
+    }
+
+
+def error_kinds(runs: Sequence[RunRow]) -> dict[str, int]:
+    """Errors recorded by these runs, by kind: ``blocked`` for anti-bot challenges, the status for
+    HTTP errors (``HTTP 500``), the exception's name otherwise (``TimeoutError``); most first."""
+    kinds: dict[str, int] = defaultdict(int)
+    for run in runs:
+        for error in run.errors or []:
+            kinds[_error_kind(str(error.get("error", "")))] += 1
+    return dict(sorted(kinds.items(), key=lambda item: (-item[1], item[0])))
+
+
+def _error_kind(message: str) -> str:
+    if "anti-bot challenge:" in message:
+        return "blocked"
+    if message.startswith("HTTP "):
+        return message[:8].strip()
+    head = message.split(":", 1)[0].strip()
+    return head[:40] or "error"

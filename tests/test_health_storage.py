@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -140,3 +141,43 @@ def test_quiet_sets_in_without_a_run_and_history_reads(engine: Engine) -> None:
     assert health(engine).last_new_article_at == NOW - 14 * day
     # one day after the last article it was fine
     assert judge_sources(engine, cfg, NOW - 13 * day)[0].state == "ok"
+
+
+def test_overview_and_judgement_cost_a_few_queries_whatever_the_sources(engine: Engine) -> None:
+    ids = [f"s{n:03d}" for n in range(40)]
+    cfg = Config.model_validate(
+        {
+            "database": "sqlite://",
+            "sources": [{"id": i, "name": i, "start_urls": [f"http://{i}.example/"]} for i in ids],
+        }
+    )
+    with session_scope(engine, write=True) as session:
+        sync_sources(
+            session=session, sources=[SourceRecord(id=i, name=i, start_urls=()) for i in ids]
+        )
+        for i in ids:
+            for _ in range(2):
+                run_id = start_run(session=session, source_id=i)
+                counts = {"list_pages": 1, "list_links": 3, "new_articles": 1}
+                errors = [{"url": "http://x/", "error": "HTTP 503"}]
+                finish_run(
+                    session=session, run_id=run_id, status="partial", counts=counts, errors=errors
+                )
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with Session(engine) as session:
+            overview = store.health_overview(session=session)
+        reads = len(statements)
+        judge_sources(engine, cfg, NOW)
+        judging = len(statements) - reads
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(overview) == 40 and overview["s001"].errors == {"HTTP 503": 2}
+    assert reads <= 5
+    # reads, then one upsert per source (plus its row lock): no per-source reads of history
+    assert judging <= 8 + 2 * len(ids)

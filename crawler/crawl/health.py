@@ -80,13 +80,13 @@ def judge_sources(
         runs = store.recent_runs(
             session=session,
             source_ids=ids,
-            per_source=rules.history,
+            per_source=rules.runs_needed(),
             since=now - timedelta(days=HISTORY_DAYS),
         )
         times = store.new_article_times(session=session, source_ids=ids, per_source=rules.history)
         success = store.last_success(session=session, source_ids=ids)
         newest = store.last_new_article(session=session, source_ids=ids)
-        rows = store.health_rows(session=session, source_ids=ids)
+        rows = store.health_rows(session=session, source_ids=ids, lock=True)
         for source_id in ids:
             row = rows.get(source_id)
             previous = row.state if row is not None else None
@@ -118,6 +118,7 @@ def judge_sources(
                     consecutive_failures=verdict.consecutive_failures,
                 ),
                 channels=notify,
+                previous=row,
             )
             judged.append(Judged(source_id, verdict.state, previous, verdict.reason, alert_id))
     return judged

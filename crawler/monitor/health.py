@@ -62,7 +62,12 @@ class HealthPolicy:
     degraded_min_articles: int = 3
     degraded_share: float = 0.5
     history: int = 30
-    """How many recent runs (and new-article times) the judgement looks at."""
+    """How many recent new-article times the usual interval is learned from."""
+
+    def runs_needed(self) -> int:
+        """How many recent runs a judgement reads: enough for every check, and some earlier
+        runs that show whether list pages used to give links."""
+        return max(self.failing_after, self.broken_after + 8, self.degraded_runs + 8)
 
 
 @dataclass(frozen=True)
