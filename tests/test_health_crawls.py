@@ -1,10 +1,11 @@
-"""Source health through real crawls of local sites: three crawls of five sources, then what
+"""Source health through real crawls of local sites: three crawls of six sources, then what
 ``forumwatch sources --json`` shows and which operator alerts were written.
 
 Site A is behind a Jiasule-like shield: every path, robots.txt included, answers 521 with the
-cookie script. Site B serves a column behind a Rivers-like 412 page, a column that is redesigned
-after the first crawl (its list page keeps loading, without article links), a column whose
-articles have no body, a column answering 500, and a healthy column.
+cookie script. Site B serves a column behind a Rivers-like 412 page, a healthy column with one
+article behind an Aliyun-like 200 challenge, a column that is redesigned after the first crawl
+(its list page keeps loading, without article links), a column whose articles have no body and
+a column answering 500.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from storage.health import health_alerts
+from storage.models import SourceHealth
 from tests.faults.hostile import HostileSite, Reply, crawl, html, source, write_config
 from tests.faults.newsroom import (
     ROBOTS_OPEN,
@@ -35,6 +37,7 @@ from tests.fixtures_sites import run_cli
 FIXTURES = Path(__file__).parent / "fixtures" / "antibot"
 JIASULE = (FIXTURES / "jiasule_521_first.html").read_bytes()
 RIVERS = (FIXTURES / "rivers_412.html").read_bytes()
+ALIYUN = (FIXTURES / "aliyun_acw_200.html").read_bytes()
 HOOK = "json://127.0.0.1:9/health"
 
 
@@ -50,7 +53,8 @@ def thin_article(n: int) -> str:
 class Outcome:
     crawls: list[Any]
     sources: list[dict[str, dict[str, Any]]]
-    """``sources --json`` after each crawl, by source id."""
+    """``sources --json`` after the first and third crawl (the stored state after the second),
+    by source id."""
     alerts: dict[str, list[dict[str, Any]]]
     table: str
 
@@ -60,6 +64,16 @@ def sources_json(config: Path) -> dict[str, dict[str, Any]]:
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
     return {row["id"]: row for row in rows}
+
+
+def stored_states(tmp: Path) -> dict[str, dict[str, Any]]:
+    engine = create_engine(f"sqlite:///{tmp / 'fw.db'}", poolclass=NullPool)
+    try:
+        with Session(engine) as session:
+            rows = session.exec(select(SourceHealth)).all()
+            return {row.source_id: {"state": row.state, "reason": row.reason} for row in rows}
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +91,9 @@ def outcome(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outcome]:
     )
     b_routes = {
         **news_routes(range(1, 4), prefix="/redesign"),
-        **news_routes(range(11, 13), prefix="/fine"),
+        **news_routes(range(11, 14), prefix="/fine"),
+        # one article behind an Aliyun-like 200 challenge stub
+        article_path(13, "/fine"): lambda _r: Reply(200, ALIYUN),
         "/redesign/": redesign_list,
         "/rivers/": lambda _r: Reply(412, RIVERS),
         "/down/": lambda _r: Reply(500, b"<h1>Internal Server Error</h1>"),
@@ -104,7 +120,8 @@ def outcome(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outcome]:
             if round_ == 1:
                 redesigned["done"] = True
             crawls.append(crawl(config, timeout=120))
-            shown.append(sources_json(config))
+            # the CLI after the first and last crawls; the stored states in between
+            shown.append(sources_json(config) if round_ != 1 else stored_states(tmp))
         table = run_cli(config, "sources", timeout=60).stdout
     engine = create_engine(f"sqlite:///{tmp / 'fw.db'}", poolclass=NullPool)
     with Session(engine) as session:
@@ -159,7 +176,9 @@ def test_a_failing_source_and_a_healthy_one(outcome: Outcome) -> None:
     assert "consecutive failed runs" in down["reason"]
     assert [(a["from"], a["to"]) for a in outcome.alerts["down"]] == [("ok", "failing")]
     fine = outcome.sources[2]["fine"]
-    assert fine["state"] == "ok" and fine["errors"] == {}
+    # the challenged article was not stored, counted as blocked, and the source stays ok
+    assert fine["state"] == "ok" and fine["articles"] == 2
+    assert fine["errors"] == {"blocked": 1}
     assert fine["last_success"] is not None and fine["last_new_article"] is not None
     assert outcome.alerts["fine"] == []
 
