@@ -14,7 +14,6 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from types import EllipsisType
 from typing import Any
 
 from sqlalchemy import func
@@ -170,58 +169,93 @@ def record_health(
     session: Session,
     update: HealthUpdate,
     channels: Sequence[tuple[str, str]],
-    previous: SourceHealth | None | EllipsisType = ...,
 ) -> int | None:
-    """Upsert the source's ``source_health`` row (never ``baseline_at``); when its state changes,
-    add one operator alert (rule ``health``, kind ``health``) with a delivery per channel.
+    """``record_healths`` for one source, its row read and locked here."""
+    previous = session.exec(
+        select(SourceHealth).where(SourceHealth.source_id == update.source_id).with_for_update()
+    ).first()
+    rows = {previous.source_id: previous} if previous is not None else {}
+    return record_healths(session=session, updates=[update], previous=rows, channels=channels)[
+        update.source_id
+    ]
 
-    A source seen for the first time in state ``ok`` is no change. Returns the new alert's id, or
-    None when no alert was added. Runs in the caller's transaction. ``previous``: the source's
-    row as read (locked) by the caller, or None for none; read here when not given.
+
+_UPSERT_ROWS = 500
+
+
+def record_healths(
+    *,
+    session: Session,
+    updates: Sequence[HealthUpdate],
+    previous: Mapping[str, SourceHealth],
+    channels: Sequence[tuple[str, str]],
+) -> dict[str, int | None]:
+    """Upsert the sources' ``source_health`` rows (never ``baseline_at``), in a few statements
+    whatever their number; for each source whose state changed, add one operator alert (rule
+    ``health``, kind ``health``, payload from/to/reason) with a delivery per channel.
+
+    ``previous``: the sources' rows as read (locked, ``health_rows(lock=True)``) by the caller;
+    a source missing there has none. A source seen for the first time in state ``ok`` is no
+    change. Returns per source the new alert's id, or None. Runs in the caller's transaction.
     """
-    if isinstance(previous, EllipsisType):
-        previous = session.exec(
-            select(SourceHealth).where(SourceHealth.source_id == update.source_id).with_for_update()
-        ).first()
-    old_state = previous.state if previous is not None else None
-    changed = old_state != update.state and not (old_state is None and update.state == "ok")
-    since = update.checked_at if previous is None or changed else previous.since
-    values: dict[str, Any] = {
-        "state": update.state,
-        "since": since,
-        "reason": update.reason,
-        "checked_at": update.checked_at,
-        "last_success_at": update.last_success_at,
-        "last_new_article_at": update.last_new_article_at,
-        "consecutive_failures": update.consecutive_failures,
-    }
+    rows: list[dict[str, Any]] = []
+    changes: list[tuple[HealthUpdate, str | None]] = []
+    for update in updates:
+        row = previous.get(update.source_id)
+        old_state = row.state if row is not None else None
+        changed = old_state != update.state and not (old_state is None and update.state == "ok")
+        rows.append(
+            {
+                "source_id": update.source_id,
+                "state": update.state,
+                "since": update.checked_at if row is None or changed else row.since,
+                "reason": update.reason,
+                "checked_at": update.checked_at,
+                "last_success_at": update.last_success_at,
+                "last_new_article_at": update.last_new_article_at,
+                "consecutive_failures": update.consecutive_failures,
+            }
+        )
+        if changed:
+            changes.append((update, old_state))
     dialect = session.get_bind().dialect.name
     module: Any = postgresql if dialect == "postgresql" else sqlite
     table = SourceHealth.__table__  # type: ignore[attr-defined]
-    statement = (
-        module.insert(table)
-        .values(source_id=update.source_id, **values)
-        .on_conflict_do_update(index_elements=["source_id"], set_=values)
+    for start in range(0, len(rows), _UPSERT_ROWS):
+        statement = module.insert(table).values(rows[start : start + _UPSERT_ROWS])
+        written = [name for name in rows[0] if name != "source_id"]
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["source_id"],
+                set_={name: statement.excluded[name] for name in written},
+            )
+        )
+    for row in previous.values():
+        session.expire(row)
+    alerts: dict[str, int | None] = {update.source_id: None for update in updates}
+    if not changes:
+        return alerts
+    counts = dict(
+        session.exec(
+            select(Alert.source_id, func.count())
+            .where(
+                Alert.rule == HEALTH_RULE,
+                col(Alert.source_id).in_([update.source_id for update, _ in changes]),
+            )
+            .group_by(col(Alert.source_id))
+        ).all()
     )
-    session.execute(statement)
-    if previous is not None:
-        session.expire(previous)
-    if not changed:
-        return None
-    transitions = session.exec(
-        select(func.count())
-        .select_from(Alert)
-        .where(Alert.rule == HEALTH_RULE, Alert.source_id == update.source_id)
-    ).one()
-    return add_alert(
-        session=session,
-        rule=HEALTH_RULE,
-        kind="health",
-        dedupe_key=f"health:{update.source_id}:{int(transitions) + 1}",
-        channels=channels,
-        source_id=update.source_id,
-        payload={"from": old_state, "to": update.state, "reason": update.reason},
-    )
+    for update, old_state in changes:
+        alerts[update.source_id] = add_alert(
+            session=session,
+            rule=HEALTH_RULE,
+            kind="health",
+            dedupe_key=f"health:{update.source_id}:{int(counts.get(update.source_id, 0)) + 1}",
+            channels=channels,
+            source_id=update.source_id,
+            payload={"from": old_state, "to": update.state, "reason": update.reason},
+        )
+    return alerts
 
 
 def health_alerts(*, session: Session, source_id: str) -> list[Mapping[str, Any]]:

@@ -74,7 +74,6 @@ def judge_sources(
         return []
     rules = policy(config)
     notify = channels(config.health.notify)
-    judged: list[Judged] = []
     with session_scope(engine, write=True) as session:
         ids = store.known_sources(session=session, source_ids=ids)  # never synced: nothing to say
         runs = store.recent_runs(
@@ -87,16 +86,16 @@ def judge_sources(
         success = store.last_success(session=session, source_ids=ids)
         newest = store.last_new_article(session=session, source_ids=ids)
         rows = store.health_rows(session=session, source_ids=ids, lock=True)
+        updates: list[store.HealthUpdate] = []
         for source_id in ids:
             row = rows.get(source_id)
-            previous = row.state if row is not None else None
             verdict = judge(
                 [
                     RunSummary(
                         status=run.status,
                         started_at=run.started_at,
-                        counts=run.counts or {},
-                        errors=run.errors or [],
+                        counts=run.counts,
+                        errors=run.errors,
                     )
                     for run in runs.get(source_id, [])
                 ],
@@ -104,11 +103,10 @@ def judge_sources(
                 last_new_article_at=newest.get(source_id),
                 interval=usual_interval(times.get(source_id, []), rules.quiet_min_gaps),
                 policy=rules,
-                previous=previous,
+                previous=row.state if row is not None else None,
             )
-            alert_id = store.record_health(
-                session=session,
-                update=store.HealthUpdate(
+            updates.append(
+                store.HealthUpdate(
                     source_id=source_id,
                     state=verdict.state,
                     reason=verdict.reason,
@@ -116,9 +114,14 @@ def judge_sources(
                     last_success_at=success.get(source_id),
                     last_new_article_at=newest.get(source_id),
                     consecutive_failures=verdict.consecutive_failures,
-                ),
-                channels=notify,
-                previous=row,
+                )
             )
-            judged.append(Judged(source_id, verdict.state, previous, verdict.reason, alert_id))
+        before = {sid: row.state for sid, row in rows.items()}
+        alert_ids = store.record_healths(
+            session=session, updates=updates, previous=rows, channels=notify
+        )
+        judged = [
+            Judged(u.source_id, u.state, before.get(u.source_id), u.reason, alert_ids[u.source_id])
+            for u in updates
+        ]
     return judged
