@@ -70,6 +70,9 @@ DOWNLOADER_MIDDLEWARES = {
     # the same meta-refresh handling, without decoding pages that have no refresh tag
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "crawler.crawl.middlewares.metarefresh.QuickMetaRefreshMiddleware": 580,
+    # anti-bot challenges (JS / dynamic cookie walls) counted as 'blocked' and failed, right after
+    # decompression (590) and before meta-refresh and retries see them
+    "crawler.crawl.middlewares.antibot.AntiBotMiddleware": 585,
     # RFC 9309: a robots.txt answering 5xx (or unreachable) disallows the host for this crawl
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.crawl.middlewares.robots.RobotsTxtRfcMiddleware": 100,

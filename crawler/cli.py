@@ -294,15 +294,17 @@ def explain(
 def sources(
     as_json: Annotated[bool, typer.Option("--json", help="JSON Lines, one source a line.")] = False,
 ) -> None:
-    """Configured sources with their last run, its status and their article counts."""
-    from storage import queries
+    """Configured sources with their health state (since when, why), last run and its status,
+    last success, last new article, article counts and the errors of recent runs by kind."""
+    from storage import health, queries
     from storage.db import session_scope
 
     config = _config()
     engine = _engine(config)
     with session_scope(engine) as session:
         overview = {o.source.id: o for o in queries.source_overview(session=session)}
-        views.print_sources(console, config.sources, overview, as_json=as_json)
+        states = health.health_overview(session=session)
+        views.print_sources(console, config.sources, overview, states, as_json=as_json)
 
 
 @app.command()

@@ -304,21 +304,36 @@ def print_extracted(console: Console, record: Mapping[str, Any]) -> None:
 
 
 def print_sources(
-    console: Console, sources: Sequence[SourceConfig], overview: Mapping[str, Any], *, as_json: bool
+    console: Console,
+    sources: Sequence[SourceConfig],
+    overview: Mapping[str, Any],
+    health: Mapping[str, Any] | None = None,
+    *,
+    as_json: bool,
 ) -> None:
+    """One row per configured source: health state (and since when, why), last run, last
+    success, last new article, articles, and the errors of its recent runs by kind."""
     rows: list[dict[str, Any]] = []
     for source in sources:
         info = overview.get(source.id)
         run = info.last_run if info else None
+        state = (health or {}).get(source.id)
+        row = state.health if state else None
         rows.append(
             {
                 "id": source.id,
                 "name": source.name,
-                "last_run": run.started_at.isoformat() if run else None,
+                "state": row.state if row else ("unknown" if run else "never crawled"),
+                "state_since": _iso(row.since if row else None),
+                "reason": row.reason if row else None,
+                "last_run": _iso(run.started_at if run else None),
                 "status": run.status if run else "never crawled",
+                "last_success": _iso(state.last_success_at if state else None),
+                "last_new_article": _iso(state.last_new_article_at if state else None),
                 "new_in_last_run": run.new_articles if run else 0,
                 "failed_in_last_run": run.failed if run else 0,
                 "articles": info.article_count if info else 0,
+                "errors": dict(state.errors) if state else {},
             }
         )
     if as_json:
@@ -326,19 +341,47 @@ def print_sources(
             print(json_line(row))
         return
     table = Table()
-    for name in ("id", "name", "last run", "status", "new", "failed", "articles"):
+    headers = ("id", "name", "state", "since", "last run", "status", "last success")
+    for name in (*headers, "last new article", "new", "articles", "recent errors"):
         table.add_column(name)
     for row in rows:
+        errors = ", ".join(f"{kind} {count}" for kind, count in row["errors"].items())
         table.add_row(
             text(row["id"]),
             text(row["name"]),
-            (row["last_run"] or "-")[:19],
+            text(row["state"], _STATE_STYLES.get(row["state"], "")),
+            _short(row["state_since"]),
+            _short(row["last_run"]),
             text(row["status"]),
+            _short(row["last_success"]),
+            _short(row["last_new_article"]),
             str(row["new_in_last_run"]),
-            str(row["failed_in_last_run"]),
             str(row["articles"]),
+            text(errors or "-"),
         )
     console.print(table)
+    for row in rows:
+        if row["state"] not in ("ok", "never crawled", "unknown") and row["reason"]:
+            console.print(Text.assemble(text(row["id"], "bold"), ": ", text(row["reason"])))
+
+
+_STATE_STYLES = {
+    "ok": "green",
+    "quiet": "yellow",
+    "degraded": "yellow",
+    "broken": "red",
+    "blocked": "red",
+    "failing": "red",
+}
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _short(value: str | None) -> Text:
+    """A stored ISO time, to the minute."""
+    return Text((value or "-")[:16].replace("T", " "))
 
 
 @contextmanager

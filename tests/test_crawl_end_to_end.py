@@ -510,7 +510,12 @@ def test_sources_lists_last_run_status_and_article_count(demo: Demo, site: str) 
     line = next(line for line in demo.sources_text.splitlines() if f" {site} " in line)
     cells = [cell.strip() for cell in re.split(r"[│┃]", line) if cell.strip()]
     assert cells[0] == site
-    assert cells[-4:] == [row["status"], str(stored), str(faults), str(stored)]
+    # id, name, state, since, last run, status, last success, last new article, new, articles,
+    # recent errors
+    assert cells[2] == row["state"] and cells[5] == row["status"]
+    assert cells[-3:-1] == [str(stored), str(stored)]
+    assert (cells[-1] == "-") == (faults == 0)
+    assert sum(row["errors"].values()) == faults
 
 
 def test_reextract_runs_over_every_article_and_keeps_the_count(demo: Demo) -> None:

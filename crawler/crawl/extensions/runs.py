@@ -6,9 +6,11 @@ run is started per source; the crawl's tally (``CrawlTally.of(crawler)``) tracks
 their run ids. When it closes: the chains of list pages walked to their end in this crawl (the
 spider's ``walk_ended`` signal) are recorded if the crawl finished with no item error (every
 article their pages listed was stored or remembered as failed; a walk cut short is walked again),
-then each run is closed with its source's counts and errors. The validators of start URLs read in
-full (the spider's ``list_validated`` signal) are recorded on the same condition, so a crawl killed
-between a list page and its articles leaves no validator that would hide them next time.
+then each run is closed with its source's counts and errors, and the health of the crawl's
+sources is judged (``crawler.crawl.health.judge_sources``; a failure there is logged, never
+breaks the closing). The validators of start URLs read in full (the spider's ``list_validated``
+signal) are recorded on the same condition as walks, so a crawl killed between a list page and
+its articles leaves no validator that would hide them next time.
 
 Reads ``FORUMWATCH_STALE_RUN_HOURS`` (runs of other hosts still 'running' after this long are
 marked 'interrupted'), and the store's settings (``crawler.crawl.store``).
@@ -28,12 +30,18 @@ from scrapy.exceptions import CloseSpider
 from crawler.config import SourceConfig
 from crawler.crawl import processes
 from crawler.crawl import signals as crawl_signals
+from crawler.crawl.configure import crawl_config
+from crawler.crawl.health import judge_sources
 from crawler.crawl.store import CrawlStore
 from crawler.crawl.tally import CrawlTally
 from storage.http_cache import Validators
 from storage.models import SourceWalk
 
 logger = logging.getLogger(__name__)
+
+HEALTH_COUNTERS = ("blocked", "list_links", "weak_bodies")
+"""Counters written even at 0: a run that has them was counted for source health (older runs
+lack them, and count neither way)."""
 
 
 class RunRecorder:
@@ -124,10 +132,31 @@ class RunRecorder:
                 (
                     tally.run_id,
                     tally.status() if reason == "finished" else "interrupted",
-                    dict(tally.counts),
+                    {**dict.fromkeys(HEALTH_COUNTERS, 0), **tally.counts},
                     tally.errors,
                 )
                 for tally in self.tally.sources.values()
                 if tally.run_id is not None
             ]
         )
+        self._judge_health(spider)
+
+    def _judge_health(self, spider: Spider) -> None:
+        """Judge the health of the crawl's sources now that their runs are closed; a failure
+        here is logged, never raised: closing the crawl must not break."""
+        sources = [sid for sid, tally in self.tally.sources.items() if tally.run_id is not None]
+        if not sources:
+            return
+        try:
+            config = crawl_config(self.crawler)
+            for judged in judge_sources(self.store.engine, config, datetime.now(UTC), sources):
+                if judged.alert_id is not None:
+                    logger.warning(
+                        "source health: %s -> %s: %s",
+                        judged.previous or "new",
+                        judged.state,
+                        judged.reason,
+                        extra={"source": judged.source_id},
+                    )
+        except Exception:
+            logger.exception("source health not judged")

@@ -1,5 +1,6 @@
 """Store pipeline: writes extracted articles and attachments to the database in batches, and
-remembers the article links that gave no article.
+remembers the article links that gave no article. New articles whose body is weak (empty, short,
+boilerplate only) are counted as ``weak_bodies`` for source health.
 
 A batch is one short write transaction; writes are idempotent (unique canonical URLs, conflict
 do-nothing), so a crawl killed between batches and run again stores each article exactly once.
@@ -22,6 +23,7 @@ from twisted.internet import task
 from crawler.crawl.items import ArticleItem, AttachmentItem, NotPageItem, UrlStateItem
 from crawler.crawl.store import CrawlStore
 from crawler.crawl.tally import CrawlTally
+from crawler.monitor.health import is_weak_body
 from storage.models import NewAttachment, UrlRecord
 
 logger = logging.getLogger(__name__)
@@ -111,6 +113,8 @@ class StorePipeline:
         for item, article_id in zip(articles, stored.article_ids, strict=True):
             kind = "known_articles" if article_id is None else "new_articles"
             self.tally.count(item.article.source_id, kind)
+            if article_id is not None and is_weak_body(item.article.flags):
+                self.tally.count(item.article.source_id, "weak_bodies")
         for source_id, new in stored.new_attachments.items():
             self.tally.count(source_id, "attachments", new)
 
