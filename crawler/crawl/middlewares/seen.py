@@ -121,9 +121,6 @@ class SeenUrlFilter:
         if spider is None:
             raise TypeError("ListedLinks yielded by a spider without sources and article_request")
         source_id = links.source_id
-        # Every article link the listing gave, before filtering: none where there used to be
-        # some means the list pages changed (source health: broken).
-        self.tally.count(source_id, "list_links", len(links.articles))
         # Marked before anything is passed on: Scrapy interleaves the outputs of concurrent
         # callbacks (a list page and a feed listing the same article), which must not both
         # request it.
