@@ -1,0 +1,44 @@
+"""The service's ways in (``python -m scheduler``, ``forumwatch serve``/``schedule``) and its
+place in the floor plan: the service imports no face."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_service_imports_no_face() -> None:
+    code = (
+        "import sys, crawler.service.serve;"
+        "print(sorted(m for m in ('crawler.cli', 'crawler.views', 'scheduler') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_python_m_scheduler_runs_the_service(tmp_path: Path) -> None:
+    """The entry point reaches the service: a missing configuration stops it at once."""
+    missing = tmp_path / "missing.yaml"
+    result = subprocess.run(
+        [sys.executable, "-m", "scheduler", str(missing)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "configuration file not found" in result.stderr
+
+
+def test_schedule_is_a_hidden_alias_of_serve(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "crawler.cli", "--config", str(tmp_path / "none.yaml")]
+    listed = subprocess.run([*command, "--help"], capture_output=True, text=True, cwd=ROOT)
+    commands = [line.strip("│ ").split(" ")[0] for line in listed.stdout.splitlines()]
+    assert "serve" in commands and "schedule" not in commands
+    alias = subprocess.run([*command, "schedule"], capture_output=True, text=True, cwd=ROOT)
+    assert alias.returncode == 1 and "configuration file not found" in alias.stderr
