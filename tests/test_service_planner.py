@@ -72,6 +72,26 @@ def test_jitter_stays_within_its_bounds_and_spreads_sources() -> None:
         now = fire + jitter
 
 
+def test_jitter_never_splits_a_cycle_into_several_crawls() -> None:
+    jitter = timedelta(minutes=2)
+    plan = planner(jitter=jitter)
+    ids = [f"s{i}" for i in range(100)]
+    later = {"late": every("30m")}
+    plan.update(
+        {**{sid: every("30m") for sid in ids}, **later},
+        {**dict.fromkeys(ids, T0), "late": T0 + 5 * MIN},
+        T0,
+    )
+    fire = T0 + 30 * MIN
+    first = min(plan.due_at(sid) for sid in ids)  # type: ignore[type-var]
+    assert plan.take_due(first - timedelta(microseconds=1)) == []
+    assert plan.count_due(first) == 100
+    # the first source due takes every source scheduled for this cycle along, not "late"
+    assert sorted(plan.take_due(first)) == sorted(ids)
+    assert plan.take_due(fire + jitter) == []
+    assert plan.due_at("late") is not None and plan.due_at("late") >= T0 + 35 * MIN  # type: ignore[operator]
+
+
 def test_a_running_source_is_never_started_again_until_it_finishes() -> None:
     plan = planner()
     plan.update({"slow": every("10m"), "quick": every("10m")}, {}, T0)

@@ -18,8 +18,9 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -58,13 +59,30 @@ class CrawlChild:
     """Wall-clock start (UTC, a little early): the child's runs start after it."""
     started: float = field(default_factory=time.monotonic)
     folder: Path | None = None
+    ended: float | None = None
+    """When the child exited (monotonic), once the waiter thread saw it."""
 
     @property
     def pid(self) -> int:
         return self.process.pid
 
     def elapsed(self) -> float:
-        return time.monotonic() - self.started
+        return (self.ended or time.monotonic()) - self.started
+
+    def watch(self, on_exit: Callable[[], None] | None) -> None:
+        """Note the child's exit the moment it happens, then call ``on_exit`` (the service
+        reaps it and starts what is due without waiting for its next tick)."""
+
+        def waiter() -> None:
+            self.process.wait()
+            self.ended = time.monotonic()
+            if on_exit is not None:
+                try:
+                    on_exit()
+                except Exception:
+                    logger.exception("handling the end of a crawl failed")
+
+        threading.Thread(target=waiter, name=f"crawl-{self.pid}", daemon=True).start()
 
     def poll(self) -> int | None:
         return self.process.poll()
@@ -110,9 +128,14 @@ class CrawlChild:
 
 
 def start_crawl(
-    config_path: str, source_ids: Sequence[str], *, log_level: str = "WARNING"
+    config_path: str,
+    source_ids: Sequence[str],
+    *,
+    on_exit: Callable[[], None] | None = None,
+    log_level: str = "WARNING",
 ) -> CrawlChild:
-    """Start one crawl child for ``source_ids``."""
+    """Start one crawl child for ``source_ids``; ``on_exit`` is called (from a waiter thread)
+    as soon as it exits."""
     folder = Path(tempfile.mkdtemp(prefix="forumwatch-serve-"))
     sources_file = folder / "sources.txt"
     sources_file.write_text("".join(f"{sid}\n" for sid in source_ids), encoding="utf-8")
@@ -123,4 +146,6 @@ def start_crawl(
         stdout=subprocess.DEVNULL,
         start_new_session=True,
     )
-    return CrawlChild(process, list(source_ids), started_at, folder=folder)
+    child = CrawlChild(process, list(source_ids), started_at, folder=folder)
+    child.watch(on_exit)
+    return child

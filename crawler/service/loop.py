@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -31,7 +31,8 @@ from storage.db import session_scope
 
 logger = logging.getLogger(__name__)
 
-Launcher = Callable[[str, Sequence[str]], CrawlChild]
+Launcher = Callable[..., CrawlChild]
+"""``start_crawl``'s signature: (config path, source ids, on_exit=callback)."""
 Clock = Callable[[], datetime]
 
 
@@ -85,6 +86,8 @@ class Service:
         self.reports: list[CrawlReport] = []
         self.on_crawl_end: list[Callable[[CrawlReport], None]] = []
         self._lock = threading.RLock()
+        self.stopping = False
+        """Set by ``stop``: no tick starts a crawl any more."""
 
     # -- the plan -----------------------------------------------------------------------------
 
@@ -116,6 +119,8 @@ class Service:
         """One tick: reap or time out the running crawl, then start one crawl for every due
         source if none runs; returns the crawl started, if any."""
         with self._lock:
+            if self.stopping:
+                return None
             self._check_crawl()
             now = self.clock()
             if self.crawl is not None:
@@ -135,12 +140,17 @@ class Service:
                 return None
             logger.info("tick: %d source(s) due; starting one crawl for them", len(due))
             try:
-                self.crawl = self.launch(self.config_path, due)
+                self.crawl = self.launch(self.config_path, due, on_exit=self._crawl_exited)
             except Exception:
                 logger.exception("the crawl of %d source(s) could not start", len(due))
                 self.planner.finished(due)
                 return None
             return self.crawl
+
+    def _crawl_exited(self) -> None:
+        """The crawl child just exited: reap it and start what is due now (a tick early)."""
+        if not self.stopping:
+            self.tick()
 
     def _check_crawl(self) -> None:
         crawl = self.crawl
@@ -248,6 +258,7 @@ class Service:
     def stop(self, grace: float) -> None:
         """No new crawls; ask the running one to stop, wait up to ``grace`` s, then kill it."""
         with self._lock:
+            self.stopping = True
             crawl = self.crawl
             if crawl is None:
                 return

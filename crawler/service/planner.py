@@ -16,6 +16,9 @@ computed from the trigger's own fire times, so jitter never accumulates).
 - Never two crawls of one source: ``take_due`` marks what it returns as running; a running
   source is not returned again until ``finished`` is called for it, however late it gets.
 - Batching: ``take_due`` returns every due source at once; the caller crawls them in one child.
+  Once one source is due (its jitter included), every source whose scheduled time has come
+  rides along: jitter delays polls, it never splits one cycle into several crawls (each crawl
+  child costs a process start-up; a thousand sources on one schedule stay one crawl per cycle).
 """
 
 from __future__ import annotations
@@ -134,9 +137,13 @@ class DuePlanner:
     def take_due(self, now: datetime) -> list[str]:
         """Every source due at ``now`` and not running (in the planned order), marked running,
         its next fire planned (missed fire times coalesced, misfired ones skipped)."""
+        if not self.count_due(now):
+            return []
         due = []
         for sid, entry in self._entries.items():
-            if entry.running or entry.due_at is None or entry.due_at > now:
+            # a crawl starts: every source whose scheduled time has come rides along, jittered
+            # or not (jitter delays a poll; it never splits a cycle into several crawls)
+            if entry.running or entry.fire is None or entry.fire > now:
                 continue
             assert entry.fire is not None
             latest, following = self._latest_missed(entry.schedule.trigger, entry.fire, now)
@@ -151,12 +158,12 @@ class DuePlanner:
         return due
 
     def count_due(self, now: datetime) -> int:
-        """How many sources not running are due at ``now`` (nothing is taken)."""
-        return sum(
-            1
-            for entry in self._entries.values()
-            if not entry.running and entry.due_at is not None and entry.due_at <= now
-        )
+        """How many sources ``take_due(now)`` would return (nothing is taken): none until one
+        is due, jitter included; then every source whose scheduled time has come."""
+        waiting = [e for e in self._entries.values() if not e.running and e.fire is not None]
+        if not any(e.due_at is not None and e.due_at <= now for e in waiting):
+            return 0
+        return sum(1 for e in waiting if e.fire is not None and e.fire <= now)
 
     def finished(self, source_ids: Iterable[str]) -> None:
         """These sources' crawl ended (however): they may be due again."""

@@ -135,6 +135,7 @@ def _waker(companion: Companion) -> Callable[[CrawlReport], None]:
 
 def _run_once(service: Service) -> int:
     crawl = service.tick()
+    service.stopping = True  # this crawl only
     if crawl is None:
         logger.info("nothing due")
         return EXIT_OK
