@@ -193,25 +193,39 @@ def test_a_crawl_past_its_time_limit_is_killed_and_recorded_as_timeout(tmp_path:
     assert not is_running(run.pid or 0, run.process_start)  # the whole group was killed
 
 
-def test_a_killed_service_leaves_a_lease_that_expires_and_is_taken_over(
-    tmp_path: Path, site: HostileSite
-) -> None:
-    config = service_config(tmp_path, site, ["delta"])
-    db_url = f"sqlite:///{tmp_path / 'fw.db'}"
-    log = tmp_path / "serve.log"
-    service = start_cli(config, "serve", "--lease-ttl", "8", "--lease-renew", "1", log=log)
-    try:
-        wait_for(log, "crawl of 1 source(s) finished")
-    finally:
-        stop(service, signal.SIGKILL)
-    held = lease(db_url)
-    assert held is not None and held.pid == service.pid
-    refused = run_cli(config, "serve", "--once", timeout=WAIT)
-    assert refused.returncode == 1
-    assert f"pid {service.pid} on host" in refused.stderr
-    # no heartbeat any more: once the lease expires, a new service takes over
-    time.sleep(max(0.0, (held.expires_at - datetime.now(UTC)).total_seconds()) + 0.5)
-    taken = run_cli(config, "serve", "--once", timeout=WAIT)
+def test_a_killed_service_leaves_a_lease_that_expires_and_is_taken_over(tmp_path: Path) -> None:
+    slow = {"/list/*": lambda request: Reply(body=iter([b"<html>"] * 100), pause=0.5)}
+    with HostileSite(slow) as site:
+        config = write_config(
+            tmp_path,
+            [source("delta", site.url("/list/delta/"))],
+            settings={"DOWNLOAD_TIMEOUT": 120},
+            service={"tick": "1s", "jitter": "1s"},
+        )
+        db_url = f"sqlite:///{tmp_path / 'fw.db'}"
+        log = tmp_path / "serve.log"
+        service = start_cli(config, "serve", "--lease-ttl", "8", "--lease-renew", "1", log=log)
+        try:
+            wait_for(log, "starting one crawl")
+            deadline = time.monotonic() + WAIT
+            while not runs(db_url) and time.monotonic() < deadline:
+                time.sleep(0.2)
+        finally:
+            stop(service, signal.SIGKILL)
+        # the crawl child does not outlive its service
+        [run] = runs(db_url)
+        deadline = time.monotonic() + 10
+        while is_running(run.pid or 0, run.process_start) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not is_running(run.pid or 0, run.process_start)
+        held = lease(db_url)
+        assert held is not None and held.pid == service.pid
+        refused = run_cli(config, "serve", "--once", timeout=WAIT)
+        assert refused.returncode == 1
+        assert f"pid {service.pid} on host" in refused.stderr
+        # no heartbeat any more: once the lease expires, a new service takes over
+        time.sleep(max(0.0, (held.expires_at - datetime.now(UTC)).total_seconds()) + 0.5)
+        taken = run_cli(config, "serve", "--once", timeout=WAIT)
     assert taken.returncode == 0, taken.stderr
-    assert "nothing due" in taken.stderr
+    assert "nothing due" in taken.stderr  # delta's killed poll counts as its last start
     assert lease(db_url) is None

@@ -133,13 +133,28 @@ def _waker(companion: Companion) -> Callable[[CrawlReport], None]:
     return wake
 
 
+class _Stopped(Exception):
+    """SIGTERM or SIGINT during ``--once``."""
+
+
 def _run_once(service: Service) -> int:
-    crawl = service.tick()
-    service.stopping = True  # this crawl only
-    if crawl is None:
-        logger.info("nothing due")
-        return EXIT_OK
-    report = service.wait_crawl()
+    def stop(signum: int, frame: Any) -> None:
+        raise _Stopped(signum)
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        crawl = service.tick()
+        service.stopping = True  # this crawl only
+        if crawl is None:
+            logger.info("nothing due")
+            return EXIT_OK
+        report = service.wait_crawl()
+    except _Stopped as stopped:
+        logger.info("%s received: stopping", signal.Signals(stopped.args[0]).name)
+        return EXIT_OK  # the caller stops the crawl and releases the lease
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     if report is None or report.outcome != "finished" or (report.returncode or 0) < 0:
         return EXIT_ERROR  # timed out or killed
     return report.returncode or EXIT_OK  # the crawl's own code (3: every source failed ...)
