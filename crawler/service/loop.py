@@ -88,6 +88,7 @@ class Service:
         self._lock = threading.RLock()
         self.stopping = False
         """Set by ``stop``: no tick starts a crawl any more."""
+        self._waiting = 0
 
     # -- the plan -----------------------------------------------------------------------------
 
@@ -125,14 +126,16 @@ class Service:
             now = self.clock()
             if self.crawl is not None:
                 waiting = self.planner.count_due(now)
-                if waiting:
+                if waiting and waiting != self._waiting:  # logged when it changes, not each tick
                     logger.info(
                         "tick: %d source(s) due, waiting for the running crawl of %d (%.0f s)",
                         waiting,
                         len(self.crawl.source_ids),
                         self.crawl.elapsed(),
                     )
+                self._waiting = waiting
                 return None
+            self._waiting = 0
             due = self.planner.take_due(now)
             self._log_skipped()
             if not due:
