@@ -237,7 +237,11 @@ def _reload(
         logger.warning("a new database takes a restart: still serving the previous one")
         config = config.model_copy(update={"database": service.config.database})
     old_tick = service.config.service.tick
-    changes = service.reload(config)
+    try:
+        changes = service.reload(config)
+    except Exception:  # the database could not be read: the next SIGHUP tries again
+        logger.exception("configuration not reloaded")
+        return
     logger.info(
         "configuration reloaded: %d source(s); %d added, %d removed, %d rescheduled",
         len(service.planner),
