@@ -94,22 +94,18 @@ class Service:
 
     def load(self) -> PlanChanges:
         """Plan every configured source from its last run start (start-up)."""
-        return self._update(self.config)
+        return self.reload(self.config)
 
     def reload(self, config: Config) -> PlanChanges:
-        """Swap in a new configuration: sources added, removed, rescheduled; the service's
-        jitter, grace and time limit."""
-        with self._lock:
-            self.config = config
-            self.planner.jitter = config.service.jitter
-            self.planner.misfire_grace = config.service.misfire_grace
-            return self._update(config)
-
-    def _update(self, config: Config) -> PlanChanges:
+        """Swap in a configuration: sources added, removed, rescheduled; the service's jitter,
+        grace and time limit. All or nothing: if the database cannot be read, nothing changes."""
         with self._lock:
             planned = schedules(config)
             with session_scope(self.engine) as session:
                 starts = service_runs.last_run_starts(session=session, source_ids=list(planned))
+            self.config = config
+            self.planner.jitter = config.service.jitter
+            self.planner.misfire_grace = config.service.misfire_grace
             changes = self.planner.update(planned, starts, self.clock())
             self._log_skipped()
             return changes
