@@ -42,3 +42,49 @@ def test_schedule_is_a_hidden_alias_of_serve(tmp_path: Path) -> None:
     assert "serve" in commands and "schedule" not in commands
     alias = subprocess.run([*command, "schedule"], capture_output=True, text=True, cwd=ROOT)
     assert alias.returncode == 1 and "configuration file not found" in alias.stderr
+
+
+class Recorder:
+    """A companion (as the alert dispatcher is) recording what the service did with it."""
+
+    def __init__(self, engine: object, get_config: object) -> None:
+        self.engine, self.get_config = engine, get_config
+        self.calls: list[str] = []
+
+    def start(self) -> None:
+        self.calls.append("start")
+
+    def stop(self) -> None:
+        self.calls.append("stop")
+
+    def wake(self) -> None:
+        self.calls.append("wake")
+
+
+def test_companions_run_while_the_lease_is_held(tmp_path: Path) -> None:
+    from crawler.config import parse_config
+    from crawler.service.serve import ServeOptions, serve
+    from storage.db import get_engine, reset_engines, session_scope, upgrade_schema
+    from storage.lease import SERVICE_LEASE, current_lease
+
+    path = tmp_path / "forumwatch.yaml"
+    path.write_text(f"database: sqlite:///{tmp_path / 'fw.db'}\nsources: []\n")
+    config = parse_config({"database": f"sqlite:///{tmp_path / 'fw.db'}", "sources": []})
+    engine = get_engine(config.database)
+    upgrade_schema(engine)
+    made: list[Recorder] = []
+
+    def factory(engine: object, get_config: object) -> Recorder:
+        made.append(Recorder(engine, get_config))
+        return made[-1]
+
+    try:
+        code = serve(engine, config, str(path), ServeOptions(once=True, companions=[factory]))
+        assert code == 0
+        [companion] = made
+        assert companion.calls == ["start", "stop"]
+        assert companion.engine is engine and companion.get_config() is config  # type: ignore[operator]
+        with session_scope(engine) as session:
+            assert current_lease(session=session, name=SERVICE_LEASE) is None
+    finally:
+        reset_engines()

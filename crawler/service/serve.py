@@ -50,6 +50,9 @@ class Companion(Protocol):
     def wake(self) -> None: ...
 
 
+CompanionFactory = Callable[[Engine, Callable[[], Config]], Companion]
+
+
 @dataclass
 class ServeOptions:
     once: bool = False
@@ -59,7 +62,10 @@ class ServeOptions:
     lease_ttl: timedelta = DEFAULT_TTL
     lease_renew: timedelta = DEFAULT_RENEW
     stop_grace: float = STOP_GRACE
-    companions: Sequence[Companion] = field(default_factory=list)
+    companions: Sequence[CompanionFactory] = field(default_factory=list)
+    """Made once the lease is held: ``factory(engine, get_config)``, ``get_config()`` giving
+    the configuration in force (reloaded on SIGHUP); e.g. the alert dispatcher:
+    ``lambda engine, get_config: DispatchLoop(engine, get_config, interval)``."""
 
 
 class _Signals:
@@ -106,18 +112,20 @@ def serve(engine: Engine, config: Config, path: str | None, options: ServeOption
         engine.url.render_as_string(hide_password=True),
     )
     service = Service(engine=engine, config=config, config_path=resolved, host=process)
-    for companion in options.companions:
-        service.on_crawl_end.append(_waker(companion))
+    companions: list[Companion] = []
     try:
         service.load()
-        for companion in options.companions:
+        for make in options.companions:
+            companion = make(engine, lambda: service.config)
             companion.start()
+            companions.append(companion)
+            service.on_crawl_end.append(_waker(companion))
         if options.once:
             return _run_once(service)
         return _run(service, lease, resolved, options)
     finally:
         service.stop(options.stop_grace)
-        for companion in options.companions:
+        for companion in companions:
             try:
                 companion.stop()
             except Exception:
