@@ -5,7 +5,7 @@ Exit codes (``EXIT_CODES``):
 - 0: success. A crawl succeeds when at least one source was read; pages or whole sources that
   failed are counted and listed, not fatal.
 - 1: the command could not run: bad configuration, unknown source, unusable or missing database,
-  a crawl that could not start.
+  a crawl that could not start; ``serve``: another service holds the database.
 - 2: usage error (unknown option, bad argument).
 - 3: ``crawl``: every source failed (no list page, feed or sitemap could be read: the network,
   DNS or the sites are down).
