@@ -83,9 +83,7 @@ def measure_serve(
     )
     watcher.start()
     try:
-        run = run_measured(
-            command, timeout=timeout, out_dir=folder, name="serve", env=child_env()
-        )
+        run = run_measured(command, timeout=timeout, out_dir=folder, name="serve", env=child_env())
     finally:
         halt.set()
     crawls = [
