@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench bench-backfill bench-routine bench-relevance bench-dedup bench-adaptive clean
+.PHONY: install demo test lint bench bench-backfill bench-routine bench-serve bench-relevance bench-dedup bench-adaptive clean
 
 install: $(STAMP)
 
@@ -30,7 +30,7 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-bench: install bench-relevance bench-dedup bench-backfill bench-routine bench-adaptive
+bench: install bench-relevance bench-dedup bench-backfill bench-routine bench-serve bench-adaptive
 
 bench-dedup: install
 	$(BIN)/python bench/dedup.py
@@ -46,6 +46,9 @@ bench-routine: install
 
 bench-adaptive: install
 	$(BIN)/python bench/adaptive.py
+
+bench-serve: install
+	$(BIN)/python bench/serve.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info demo-data

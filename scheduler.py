@@ -1,8 +1,8 @@
 """The forumwatch service's entry point: ``python -m scheduler [CONFIG]`` runs
-``crawler.service`` (one scheduler, one crawl job per source) until stopped.
+``crawler.service`` (what ``forumwatch serve`` runs: due sources crawled together on their
+schedules, one service per database) until stopped.
 
-Nothing happens on import; the scheduling itself lives in ``crawler.service``, which
-``forumwatch schedule`` runs too.
+Nothing happens on import; the service itself lives in the ``crawler.service`` package.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ Exit codes (``EXIT_CODES``):
 - 0: success. A crawl succeeds when at least one source was read; pages or whole sources that
   failed are counted and listed, not fatal.
 - 1: the command could not run: bad configuration, unknown source, unusable or missing database,
-  a crawl that could not start.
+  a crawl that could not start; ``serve``: another service holds the database.
 - 2: usage error (unknown option, bad argument).
 - 3: ``crawl``: every source failed (no list page, feed or sitemap could be read: the network,
   DNS or the sites are down).
@@ -21,6 +21,7 @@ from __future__ import annotations
 import signal
 import sys
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -137,6 +138,17 @@ def crawl(
         ),
     ] = "WARNING",
     log_file: Annotated[str | None, typer.Option(help="Write the full log to this file.")] = None,
+    sources_from: Annotated[
+        str | None,
+        typer.Option(
+            help="Also crawl the source ids listed in this file, one a line ('-': stdin); "
+            "ids no longer configured are skipped with a warning.",
+        ),
+    ] = None,
+    parent_pid: Annotated[
+        int | None,
+        typer.Option(hidden=True, help="Exit when this process (the service) is gone."),
+    ] = None,
 ) -> None:
     """Crawl now: new articles of the given sources (all by default), with live progress.
 
@@ -145,7 +157,15 @@ def crawl(
     """
     from crawler.crawl.runner import CrawlStartError, build_settings, run_crawl
 
+    if parent_pid is not None:
+        from crawler.crawl.processes import die_with_parent
+
+        die_with_parent(parent_pid, use_prctl=False)
     config = _config()
+    if sources_from is not None:
+        source_ids = [*(source_ids or []), *_listed_sources(config, sources_from)]
+        if not source_ids:
+            raise _fail(f"no configured source listed in {sources_from}")
     try:
         sources = config.select(source_ids)
     except ConfigError as exc:
@@ -165,6 +185,25 @@ def crawl(
     code, problem = crawl_outcome(result, [s.id for s in sources])
     if code != EXIT_OK:
         raise _fail(problem, code)
+
+
+def _listed_sources(config: Config, path: str) -> list[str]:
+    """The configured source ids listed in ``path`` (one a line, '-': stdin); unknown ones are
+    skipped with a warning (the service may list a source removed since)."""
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise _fail(f"cannot read {path}: {exc}") from None
+    listed = list(dict.fromkeys(line.strip() for line in text.splitlines() if line.strip()))
+    known = {source.id for source in config.sources}
+    unknown = [sid for sid in listed if sid not in known]
+    if unknown:
+        err_console.print(
+            Text(f"warning: not configured, skipped: {', '.join(unknown)}", style="yellow"),
+            highlight=False,
+            soft_wrap=True,
+        )
+    return [sid for sid in listed if sid in known]
 
 
 def crawl_outcome(result: CrawlResult, source_ids: list[str]) -> tuple[int, str]:
@@ -390,12 +429,60 @@ def _input_error(item: str, message: str, *, as_json: bool) -> None:
 
 
 @app.command()
-def schedule() -> None:
-    """Run the service: crawl every source on its schedule (default hourly) until stopped."""
-    from crawler import service
+def serve(
+    once: Annotated[
+        bool, typer.Option("--once", help="Crawl what is due now in one crawl, then exit.")
+    ] = False,
+    tick: Annotated[
+        str | None,
+        typer.Option(help="How often due sources are gathered, e.g. 10s (default service.tick)."),
+    ] = None,
+    log_level: Annotated[
+        str, typer.Option(help="The service's log level.", callback=_log_level)
+    ] = "INFO",
+    lease_ttl: Annotated[
+        float, typer.Option(hidden=True, help="Seconds the service lease lasts unrenewed.")
+    ] = 45.0,
+    lease_renew: Annotated[
+        float, typer.Option(hidden=True, help="Seconds between lease heartbeats.")
+    ] = 10.0,
+) -> None:
+    """Run the service: poll every source on its schedule, due sources together in one crawl,
+    until stopped (SIGTERM, Ctrl-C); SIGHUP re-reads the configuration.
 
-    _config()
-    service.main(state.config_path)
+    One service per database: exits 1 naming the process that already serves it.
+    """
+    from datetime import timedelta
+
+    from crawler.schedules import parse_duration
+    from crawler.service import configure_logging
+    from crawler.service.serve import ServeOptions
+    from crawler.service.serve import serve as run_service
+
+    try:
+        tick_every = parse_duration(tick) if tick else None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--tick") from None
+    if lease_renew <= 0 or lease_ttl <= lease_renew:
+        raise typer.BadParameter("the lease must outlast its renewal interval")
+    config = _config()
+    engine = _engine(config, create=True)
+    configure_logging(log_level)
+    options = ServeOptions(
+        once=once,
+        tick=tick_every,
+        lease_ttl=timedelta(seconds=lease_ttl),
+        lease_renew=timedelta(seconds=lease_renew),
+    )
+    code = run_service(engine, config, state.config_path, options)
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command(hidden=True)
+def schedule() -> None:
+    """The service (the former name of ``serve``)."""
+    serve(once=False, tick=None, log_level="INFO", lease_ttl=45.0, lease_renew=10.0)
 
 
 def _parse_date(value: str) -> date:

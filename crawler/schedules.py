@@ -41,9 +41,11 @@ def parse_time_of_day(text: str) -> time:
     return time(int(match.group(1)), int(match.group(2)))
 
 
-def parse_schedule(text: str) -> Any:
+def parse_schedule(text: str, timezone: str = "UTC") -> Any:
     """An APScheduler trigger for the schedule text; ValueError when it is neither form.
-    (``adaptive`` is not a fixed trigger: the service plans it from the source's history.)"""
+    Cron fields are read in ``timezone`` (the configuration's, Beijing by default, when the
+    service plans). (``adaptive`` is not a fixed trigger: the service plans it from the source's
+    history.)"""
     from apscheduler.triggers.cron import CronTrigger  # APScheduler loads only for schedules
     from apscheduler.triggers.interval import IntervalTrigger
 
@@ -51,9 +53,9 @@ def parse_schedule(text: str) -> Any:
     if match:
         if int(match.group(1)) <= 0:
             raise ValueError(f"schedule {text!r}: the interval must be positive")
-        return IntervalTrigger(**{_UNITS[match.group(2)]: int(match.group(1))}, timezone="UTC")
+        return IntervalTrigger(**{_UNITS[match.group(2)]: int(match.group(1))}, timezone=timezone)
     try:
-        return CronTrigger.from_crontab(text, timezone="UTC")
+        return CronTrigger.from_crontab(text, timezone=timezone)
     except ValueError as exc:
         raise ValueError(
             f"{text!r} is neither an interval like '2h' nor a cron expression ({exc})"

@@ -1,5 +1,5 @@
 """A source's publication history (``storage.history``) on SQLite and PostgreSQL, and the
-service's glue (``crawler.service_adaptive``) that plans an adaptive source from it."""
+service's glue (``crawler.service.adaptive``) that plans an adaptive source from it."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlmodel import Session
 from crawler.config import Config, ServiceConfig, SourceConfig
 from crawler.crawl.store import CrawlStore
 from crawler.monitor.adaptive import AdaptiveTrigger
-from crawler.service_adaptive import adaptive_trigger
+from crawler.service.adaptive import adaptive_trigger
 from storage.history import PublicationTime, last_found, publication_times
 from storage.models import NewArticle
 from tests.articles import new_article

@@ -48,11 +48,12 @@ def source_plan(engine: Engine, source_id: str, config: Config, now: datetime) -
 
 
 def adaptive_trigger(
-    engine: Engine, source: SourceConfig, config: Config, now: datetime
+    engine: Engine, source: SourceConfig, config: Config, now: datetime, *, jitter: bool = True
 ) -> AdaptiveTrigger:
     """The APScheduler trigger of an ``adaptive`` source: planned now from its history,
     re-planned daily, following up on new finds (one small query each time a fire time is
-    computed); on a database error the current plan stays."""
+    computed); on a database error the current plan stays. ``jitter``: add
+    ``service.jitter`` (off where the caller jitters every trigger itself)."""
 
     def replan(at: datetime) -> PollPlan:
         return source_plan(engine, source.id, config, at)
@@ -66,5 +67,5 @@ def adaptive_trigger(
         planned_at=now,
         replan=replan,
         last_found=found,
-        jitter=config.service.jitter.total_seconds() or None,
+        jitter=(config.service.jitter.total_seconds() or None) if jitter else None,
     )
