@@ -3,10 +3,12 @@
 When the spider opens: the sources it crawls (``spider.sources``) are mirrored into the database,
 runs left 'running' by killed crawls are marked 'interrupted' (``CrawlStore.start_runs``), and a
 run is started per source; the crawl's tally (``CrawlTally.of(crawler)``) tracks the sources and
-their run ids. When it closes: the chains of list pages walked to their end in this crawl (the
+their run ids. The alert rules of the config are given to the store with the set of sources already baselined
+(``crawler.alerts.outbox``). When it closes: the chains of list pages walked to their end in this crawl (the
 spider's ``walk_ended`` signal) are recorded if the crawl finished with no item error (every
 article their pages listed was stored or remembered as failed; a walk cut short is walked again),
-then each run is closed with its source's counts and errors.
+then each run is closed with its source's counts and errors, and sources whose run finished
+ok or partial are marked baselined (their first such crawl is the silent baseline).
 
 Reads ``FORUMWATCH_STALE_RUN_HOURS`` (runs of other hosts still 'running' after this long are
 marked 'interrupted'), and the store's settings (``crawler.crawl.store``).
@@ -23,9 +25,11 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider
 
+from crawler.alerts.outbox import ArticleAlerter
 from crawler.config import SourceConfig
 from crawler.crawl import processes
 from crawler.crawl import signals as crawl_signals
+from crawler.crawl.configure import crawl_config
 from crawler.crawl.store import CrawlStore
 from crawler.crawl.tally import CrawlTally
 from storage.models import SourceWalk
@@ -70,6 +74,11 @@ class RunRecorder:
             run_ids = self.store.start_runs(
                 sources, stale_after=self.stale_after, process=processes.this_process()
             )
+            # Read once: a source not baselined now does not alert during this crawl.
+            config = crawl_config(self.crawler)
+            if config.alerts:
+                baselined = self.store.baselined(sources)
+                self.store.alerter = ArticleAlerter.for_crawl(config, baselined)
         except Exception:
             logger.exception("crawl runs could not be started")
             raise CloseSpider("runs_not_started") from None
@@ -104,8 +113,19 @@ class RunRecorder:
             logger.warning(
                 "walks not recorded: crawl %s, %d item errors", reason, self._item_errors
             )
-        for tally in self.tally.sources.values():
+        done: list[str] = []
+        for source_id, tally in self.tally.sources.items():
             if tally.run_id is None:
                 continue
             status = tally.status() if reason == "finished" else "interrupted"
             self.store.finish_run(tally.run_id, status, dict(tally.counts), tally.errors)
+            if status in ("ok", "partial"):
+                done.append(source_id)
+        # A source's first crawl that finished is its baseline: from now on, its new articles
+        # alert (the run recorder marks it whether or not rules exist, so adding a rule later
+        # does not alert on the backlog of sources crawled before).
+        if done:
+            try:
+                self.store.mark_baselines(done, datetime.now(UTC))
+            except Exception:
+                logger.exception("baselines not recorded")
