@@ -83,7 +83,11 @@ class HttpReceiver:
                 if status == 200:
                     with receiver._lock:
                         receiver.received.append(item)
-                reply = b'{"errcode": 0, "ok": true, "code": 0, "StatusCode": 0}'
+                reply = (
+                    b"ok"  # what a Slack webhook answers
+                    if self.path.startswith("/slack")
+                    else b'{"errcode": 0, "ok": true, "code": 0, "StatusCode": 0}'
+                )
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(reply)))

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from crawler.alerts.channels import channel_key, channel_label, with_timeouts
+from crawler.alerts.channels import channel_key, channel_label, sending_url
 from crawler.alerts.keywords import KeywordMatcher, fold
 from crawler.alerts.message import (
     DigestEntry,
@@ -182,4 +182,5 @@ def test_channel_keys_and_labels_hide_secrets() -> None:
     assert channel_key(url) == channel_key(url + " ") != channel_key(url + "&x=1")
     assert "hunter2" not in channel_label(url)
     assert "t0ps3cr3tt0k3n" not in channel_label("dingtalk://t0ps3cr3tt0k3n/")
-    assert with_timeouts("json://h/x?rto=9", connect=1, read=2) == "json://h/x?rto=9&cto=1"
+    sent = sending_url("dingtalk://tok/?format=markdown&rto=9", connect=1, read=2)
+    assert sent == "dingtalk://tok/?rto=9&cto=1&format=text"

@@ -7,13 +7,16 @@ matter, while the sends themselves are real."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
@@ -27,6 +30,7 @@ from storage.models import Alert, AlertDelivery, NewArticle, SourceHealth
 from tests.alert_receivers import HttpReceiver, SmtpReceiver, text_of
 from tests.articles import new_article
 from tests.faults.newsroom import article_text, article_title
+from tests.fixtures_sites import run_cli
 
 SOURCES = [
     {"id": s, "name": f"{s}站", "start_urls": [f"https://{s}.example/"], "tags": ["gov"]}
@@ -219,7 +223,7 @@ def test_a_dispatcher_killed_mid_send_is_replaced_after_its_lease(
 
 
 def test_dead_letter_after_max_attempts_and_when_a_channel_is_removed(
-    engine: Engine, http: HttpReceiver, smtp: SmtpReceiver
+    engine: Engine, http: HttpReceiver, smtp: SmtpReceiver, tmp_path: Path
 ) -> None:
     config = make_config(
         engine, http, smtp, alerts=[{"name": "r", "notify": [http.url(), smtp.url()]}]
@@ -238,6 +242,20 @@ def test_dead_letter_after_max_attempts_and_when_a_channel_is_removed(
     states = {d["state"]: d for d in dead.deliveries}
     assert set(states) == {"dead", "sent"} and states["dead"]["attempts"] == 3
     assert "attempt 3" in states["dead"]["last_error"]
+    # and `forumwatch alerts` shows the dead letter
+    path = tmp_path / "forumwatch.yaml"
+    on_disk = {
+        "database": config.database,
+        "sources": SOURCES,
+        "alerts": [{"name": "r", "notify": config.alerts[0].notify}],
+    }
+    path.write_text(yaml.safe_dump(on_disk, allow_unicode=True))
+    listed = run_cli(path, "alerts", "--dead", "--json")
+    assert listed.returncode == 0, listed.stderr
+    [record] = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert sorted(d["state"] for d in record["deliveries"]) == ["dead", "sent"]
+    human = run_cli(path, "alerts")
+    assert "dead" in human.stdout and "attempt 3" in human.stdout
 
     # a channel no longer in its rule's notify list is dead-lettered with that reason
     crawl_store(engine, config, {"a"}).store_batch([(article(2, "a"), ())])

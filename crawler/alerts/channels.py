@@ -58,14 +58,18 @@ def channel_urls(urls: Iterable[str]) -> dict[str, str]:
     return {channel_key(url): url for url in urls}
 
 
-def with_timeouts(url: str, *, connect: float, read: float) -> str:
-    """``url`` with Apprise's socket timeouts (``cto``, ``rto``) set unless it sets them, so a
-    receiver that hangs cannot hold the dispatcher longer than about ``connect + read``."""
-    parts = urlsplit(url)
-    query = parse_qsl(parts.query, keep_blank_values=True)
+def sending_url(url: str, *, connect: float, read: float) -> str:
+    """``url`` as the dispatcher sends to it: Apprise's socket timeouts (``cto``, ``rto``) set
+    unless the URL sets them, so a receiver that hangs cannot hold the dispatcher longer than
+    about ``connect + read``; and ``format=text`` whatever the URL says, because alert messages
+    are plain text and Apprise leaves a title unescaped on some Markdown services (DingTalk's
+    markdown messages): text is what every channel shows literally."""
+    parts = urlsplit(url.strip())
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "format"]
     names = {name for name, _ in query}
     if "cto" not in names:
         query.append(("cto", f"{connect:g}"))
     if "rto" not in names:
         query.append(("rto", f"{read:g}"))
+    query.append(("format", "text"))
     return urlunsplit(parts._replace(query=urlencode(query)))

@@ -10,8 +10,9 @@ as far as a network allows.
    that re-checks the row.
 2. *send*: instant alerts one message each; digest deliveries of one rule and channel one
    message listing them all; each through ``apprise.Apprise().notify`` with
-   ``body_format=text`` (``crawler.alerts.message`` says what that makes safe) and socket
-   timeouts (``cto``/``rto``) so a receiver that hangs fails the attempt instead of the loop.
+   ``body_format=text`` and the URL's ``format=text`` (``crawler.alerts.message`` says what that
+   makes safe) and socket timeouts (``cto``/``rto``, ``timeout`` seconds each unless the URL
+   sets them) so a receiver that hangs fails the attempt instead of holding the loop.
 3. *record*, right after each message: ``sent``; or, on failure, ``pending`` again after an
    exponential back-off (``backoff_base * 2**(attempts-1)``, at most ``backoff_max``); or
    ``dead`` after ``max_attempts`` attempts, or at once when the rule or its channel is no longer
@@ -39,7 +40,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 
 from crawler.alerts import message as messages
-from crawler.alerts.channels import HEALTH_RULE, channel_urls, with_timeouts
+from crawler.alerts.channels import HEALTH_RULE, channel_urls, sending_url
 from crawler.config import Config
 from storage import alerts as outbox
 from storage.alerts import ClaimedDelivery
@@ -90,7 +91,7 @@ def apprise_send(url: str, message: messages.Message, timeout: float) -> tuple[b
     import apprise
 
     notifier = apprise.Apprise()
-    if not notifier.add(with_timeouts(url, connect=timeout, read=timeout)):
+    if not notifier.add(sending_url(url, connect=timeout, read=timeout)):
         return False, "not a valid Apprise URL"
     shaped = messages.for_channel(message, url)
     with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:

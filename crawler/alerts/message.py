@@ -1,13 +1,15 @@
 """Alert messages, pure: what an alert says, as plain text that no channel reads as markup.
 
 A message is a title (the e-mail subject; chat services put it above the body) and a plain-text
-body, sent with Apprise's ``body_format=text``. Apprise then makes plain text literal on each
-service (checked in its source, apprise 2.3): HTML services (e-mail in HTML form, Telegram) get it
-HTML-escaped (``text_to_html``), Markdown services (Slack's ``mrkdwn``, DingTalk/Feishu/Lark or
-WeCom with ``?format=markdown``) get every CommonMark character backslash-escaped
-(``text_to_markdown``), Slack's text form escapes ``& < >``, and text services (e-mail's plain
-part, DingTalk, Feishu/Lark and WeCom text messages, ``json://`` webhooks) take it as it is.
-What Apprise does not neutralize is done here, to every crawled string:
+body, sent with Apprise's ``body_format=text`` to URLs forced to ``format=text``
+(``channels.sending_url``). Apprise then makes plain text literal on each service (checked in its
+source, apprise 2.3, and by ``tests/test_alerts_markup.py`` against local receivers): services
+that only speak HTML (Telegram) get title and body HTML-escaped (``text_to_html``); Slack gets
+``"mrkdwn": false`` with ``& < >`` escaped; e-mail gets a text/plain part only; DingTalk, WeCom,
+Feishu and Lark get ``text`` messages, which they do not render; ``json://`` webhooks carry the
+strings as JSON data. (A URL's own ``format=markdown`` is overridden: Apprise escapes a Markdown
+body but leaves the DingTalk markdown title as it is.) What Apprise does not neutralize is done
+here, to every crawled string:
 
 - control characters (which a terminal or mail header obeys), bidirectional overrides and
   zero-width characters (which disguise text) are removed; one-line fields lose their line breaks
