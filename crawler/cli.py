@@ -173,7 +173,7 @@ def crawl(
         raise _fail(problem, code)
 
 
-def _dispatch_alerts(engine: Any, config: Config) -> None:
+def _dispatch_alerts(engine: Any, config: Config, *, quiet: bool = True) -> None:
     """Deliver the alerts due now (what this crawl found, and what earlier ones left) and say
     what happened; a failed delivery is retried later, never fatal."""
     from crawler.alerts.dispatch import dispatch_due
@@ -185,6 +185,8 @@ def _dispatch_alerts(engine: Any, config: Config) -> None:
             Text.assemble(("alerts not dispatched:", "yellow"), " ", views.clean(exc))
         )
         return
+    if not summary.claimed and not quiet:
+        console.print("alerts: nothing due", highlight=False)
     if summary.claimed:
         console.print(
             f"alerts: {summary.messages} message(s) sent ({summary.sent} deliveries), "
@@ -546,7 +548,7 @@ def alerts_dispatch() -> None:
     """Deliver the alerts due now (for cron next to ``forumwatch crawl``)."""
     config = _config()
     engine = _engine(config)
-    _dispatch_alerts(engine, config)
+    _dispatch_alerts(engine, config, quiet=False)
 
 
 def _parse_date(value: str) -> date:
