@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import yaml
 from apprise.plugins.dingtalk import NotifyDingTalk
 from apprise.plugins.feishu import NotifyFeishu
 from apprise.plugins.lark import NotifyLark
@@ -29,6 +30,7 @@ from crawler.crawl.store import CrawlStore
 from storage.db import get_engine, reset_engines, upgrade_schema
 from tests.alert_receivers import HttpReceiver, SmtpReceiver, text_of
 from tests.fixtures_db import sqlite_url
+from tests.fixtures_sites import run_cli
 from tests.test_alerts_outbox import article
 
 TITLE = (
@@ -131,3 +133,23 @@ def test_hostile_title_is_literal_text_on_every_channel(
         assert body["msg_type"] == "text"
         content = body["content"]["text"]
         assert "<" not in content and "＜at user_id" in content and "*粗体*" in content
+
+
+def test_alerts_test_command_sends_a_test_message_to_each_channel(tmp_path: Path) -> None:
+    with HttpReceiver() as http, SmtpReceiver() as smtp:
+        config = tmp_path / "forumwatch.yaml"
+        rules = [{"name": "论坛", "notify": [http.url(path="/t"), smtp.url()]}]
+        config.write_text(
+            yaml.safe_dump({"database": sqlite_url(tmp_path), "alerts": rules}, allow_unicode=True)
+        )
+        done = run_cli(config, "alerts", "test", "论坛")
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "secret" not in done.stdout and done.stdout.count("sent") == 2
+        [hook] = http.wait_for(1)
+        [mail] = smtp.wait_for(1)
+        assert "测试消息" in hook.json()["title"] and "测试消息" in str(mail["Subject"])
+        unknown = run_cli(config, "alerts", "test", "nope")
+        assert unknown.returncode == 1 and "no alert rule named 'nope'" in unknown.stderr
+        http.mode = "down"
+        failed = run_cli(config, "alerts", "test", "论坛")
+        assert failed.returncode == 1 and "FAILED" in failed.stdout

@@ -52,6 +52,12 @@ def fold(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+@lru_cache(maxsize=8)
+def _haystack(title: str, text: str) -> str:
+    """The folded title and text of an article, folded once for all the rules of a crawl."""
+    return fold(title) + "\n" + fold(text)
+
+
 @lru_cache(maxsize=1)
 def builtin_aliases() -> tuple[tuple[str, ...], ...]:
     """The alias groups of ``crawler/data/aliases.yaml``."""
@@ -89,7 +95,7 @@ class KeywordMatcher:
         """The rule's keywords found in the article (``any`` and ``all`` ones, in the rule's
         order), or None when the article does not match: none of ``any`` (when given), one of
         ``all`` missing, or one of ``none`` present. A rule without keywords matches with []."""
-        haystack = fold(title or "") + "\n" + fold(text or "")
+        haystack = _haystack(title or "", text or "")
         if any(self.contains(k, haystack) for k in rule.none):
             return None
         found_all = [k for k in rule.all if self.contains(k, haystack)]

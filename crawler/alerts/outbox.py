@@ -39,6 +39,12 @@ def next_digest_time(now: datetime, at: time, tz: ZoneInfo) -> datetime:
     return candidate.astimezone(UTC)
 
 
+def _without_title(text: str, title: str | None) -> str:
+    """The text without a first line that only repeats the title."""
+    first, _, rest = text.partition("\n")
+    return rest if title and first.strip() == title.strip() else text
+
+
 @dataclass(frozen=True)
 class StoredArticle:
     """A newly stored article and the story it joined."""
@@ -104,7 +110,7 @@ class ArticleAlerter:
             "published_on": article.published_on.isoformat() if article.published_on else None,
             "published_at": article.published_at.isoformat() if article.published_at else None,
             "fetched_at": article.fetched_at.isoformat(),
-            "excerpt": excerpt(article.text),
+            "excerpt": excerpt(_without_title(article.text, article.title)),
         }
 
     def write(
