@@ -19,7 +19,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from storage.models import Alert, AlertDelivery, Article, Source, SourceHealth, utcnow
+from storage.models import Alert, AlertDelivery, Article, Source, SourceHealth, Story, utcnow
 
 
 def _insert(session: Session, table: Any) -> Any:
@@ -90,6 +90,16 @@ def alerted_keys(*, session: Session, rule: str, dedupe_keys: Sequence[str]) -> 
         select(Alert.dedupe_key).where(Alert.rule == rule, Alert.dedupe_key.in_(dedupe_keys))  # type: ignore[attr-defined]
     )
     return set(rows)
+
+
+def stories_first_seen(*, session: Session, story_ids: Iterable[int]) -> dict[int, datetime]:
+    """When each story was first seen (its first article stored)."""
+    ids = sorted(set(story_ids))
+    if not ids:
+        return {}
+    table = Story.__table__  # type: ignore[attr-defined]
+    rows = session.execute(sa_select(table.c.id, table.c.first_seen_at).where(table.c.id.in_(ids)))
+    return {story_id: _aware(seen) for story_id, seen in rows}
 
 
 # --- baselines -------------------------------------------------------------------------------

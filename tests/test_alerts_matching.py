@@ -126,6 +126,9 @@ def test_max_age() -> None:
     # no date at all: counted from when it was first seen
     assert matches(r, facts(published_on=None, fetched_at=NOW - timedelta(hours=1))) == []
     assert matches(r, facts(published_on=None, fetched_at=NOW - timedelta(days=4))) is None
+    # a fresh repost of a story first seen long ago is old news
+    assert matches(r, facts(story_first_seen=NOW - timedelta(days=2))) == []
+    assert matches(r, facts(story_first_seen=NOW - timedelta(days=30))) is None
 
 
 def test_next_digest_time_in_the_config_zone() -> None:

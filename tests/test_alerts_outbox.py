@@ -357,3 +357,44 @@ def test_dispatch_loop_delivers_within_a_second(
     finally:
         assert loop.stop(timeout=5)
     assert loop.total.sent == 1
+
+
+def test_a_repost_of_a_story_first_seen_long_ago_does_not_alert(
+    engine: Engine, http: HttpReceiver, smtp: SmtpReceiver
+) -> None:
+    config = make_config(engine, http, smtp, alerts=[{"name": "r", "notify": [http.url()]}])
+    now = datetime.now(UTC)
+    silent = crawl_store(engine, config, baselined=set())  # the baseline crawls of c
+    silent.store_batch([(article(1, "c", fetched_at=now - timedelta(days=30)), ())])
+    silent.store_batch([(article(2, "c", fetched_at=now - timedelta(days=1)), ())])
+    assert alerts_of(engine) == []
+    store = crawl_store(engine, config, baselined={"a", "c"})
+    store.store_batch([(article(1, "a", key="r1"), ()), (article(2, "a", key="r2"), ())])
+    assert [a.payload["title"] for a in alerts_of(engine)] == [article_title(2)]
+
+
+def test_concurrent_dispatchers_send_each_delivery_once(
+    engine: Engine, http: HttpReceiver, smtp: SmtpReceiver
+) -> None:
+    import threading
+
+    config = make_config(engine, http, smtp, alerts=[{"name": "r", "notify": [http.url()]}])
+    crawl_store(engine, config, {"a"}).store_batch([(article(n, "a"), ()) for n in range(1, 13)])
+    stories = {a.story_id for a in alerts_of(engine)}
+    assert len(stories) == len(alerts_of(engine)) >= 2
+    results: list[int] = []
+    barrier = threading.Barrier(3)
+
+    def run() -> None:
+        barrier.wait(timeout=10)
+        results.append(dispatch_due(engine, config).sent)
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sum(results) == len(stories)
+    time.sleep(0.2)
+    titles = [r.json()["title"] for r in http.received]
+    assert len(titles) == len(set(titles)) == len(stories)

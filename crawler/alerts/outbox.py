@@ -83,7 +83,7 @@ class ArticleAlerter:
             timezone=config.timezone,
         )
 
-    def facts(self, article: NewArticle) -> ArticleFacts:
+    def facts(self, article: NewArticle, story_first_seen: datetime | None = None) -> ArticleFacts:
         source = self.sources.get(article.source_id)
         return ArticleFacts(
             title=article.title,
@@ -96,6 +96,7 @@ class ArticleAlerter:
             flags=tuple(article.flags or ()),
             published_on=article.published_on,
             published_at=article.published_at,
+            story_first_seen=story_first_seen,
         )
 
     def payload(self, article: NewArticle) -> dict[str, object]:
@@ -121,11 +122,15 @@ class ArticleAlerter:
         if not self.rules:
             return 0
         now = now or datetime.now(UTC)
+        alerting = [item for item in stored if item.article.source_id in self.baselined]
+        if not alerting:
+            return 0
+        first_seen = outbox.stories_first_seen(
+            session=session, story_ids=[item.story_id for item in alerting]
+        )
         added = 0
-        for item in stored:
-            if item.article.source_id not in self.baselined:
-                continue
-            facts = self.facts(item.article)
+        for item in alerting:
+            facts = self.facts(item.article, first_seen.get(item.story_id))
             for rule in self.rules:
                 matched = match_rule(rule, facts, matcher=self.matcher, now=now, tz=self.tz)
                 if matched is None:

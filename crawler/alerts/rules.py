@@ -14,7 +14,9 @@ A rule matches when every condition it gives holds (``AlertRule.match``):
 - its keywords match (``crawler.alerts.keywords``);
 - it is not older than ``max_age``: its age is counted from ``published_at``, else from the end
   of its ``published_on`` day in the config's time zone (the page gives no hour, so the article
-  is given the benefit of the whole day), else from when it was first seen (``fetched_at``).
+  is given the benefit of the whole day), else from when it was first seen (``fetched_at``);
+  and an article joining a story first seen longer ago than ``max_age`` (a fresh repost of old
+  news, or of a story stored silently by a baseline long ago) does not alert either.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ class ArticleFacts:
     flags: Sequence[str] = ()
     published_on: date | None = None
     published_at: datetime | None = None
+    story_first_seen: datetime | None = None
+    """When the article's story was first seen: a repost joining an old story is as old."""
 
 
 def published_moment(facts: ArticleFacts, tz: ZoneInfo) -> datetime:
@@ -88,6 +92,11 @@ def match_rule(
     if match.topics and not set(match.topics) & set(facts.topics):
         return None
     if _aware(now) - published_moment(facts, tz) > rule.max_age:
+        return None
+    if (
+        facts.story_first_seen is not None
+        and _aware(now) - _aware(facts.story_first_seen) > rule.max_age
+    ):
         return None
     return matcher.match(match.keywords, facts.title, facts.text)
 
