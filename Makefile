@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench bench-backfill bench-routine bench-serve bench-relevance bench-dedup bench-adaptive clean
+.PHONY: install demo test lint bench bench-backfill bench-routine bench-serve bench-relevance bench-dedup bench-adaptive bench-alerts clean
 
 install: $(STAMP)
 
@@ -30,7 +30,7 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-bench: install bench-relevance bench-dedup bench-backfill bench-routine bench-serve bench-adaptive
+bench: install bench-relevance bench-dedup bench-backfill bench-routine bench-serve bench-adaptive bench-alerts
 
 bench-dedup: install
 	$(BIN)/python bench/dedup.py
@@ -49,6 +49,9 @@ bench-adaptive: install
 
 bench-serve: install
 	$(BIN)/python bench/serve.py
+
+bench-alerts: install
+	$(BIN)/python bench/alert_latency.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info demo-data

@@ -149,8 +149,12 @@ def crawl(
         int | None,
         typer.Option(hidden=True, help="Exit when this process (the service) is gone."),
     ] = None,
+    no_alerts: Annotated[
+        bool, typer.Option("--no-alerts", help="Don't deliver pending alerts after the crawl.")
+    ] = False,
 ) -> None:
-    """Crawl now: new articles of the given sources (all by default), with live progress.
+    """Crawl now: new articles of the given sources (all by default), with live progress;
+    then deliver the alerts that are due (``--no-alerts`` to skip).
 
     Exits 0 when at least one source was read, 3 when every source failed, 4 when the crawl
     stopped before it finished, 128+N when stopped by signal N.
@@ -172,7 +176,7 @@ def crawl(
         raise _fail(str(exc)) from None
     if not sources:
         raise _fail(f"no sources configured in {state.config_path or 'the config'}")
-    _engine(config, create=True)
+    engine = _engine(config, create=True)
     settings = build_settings(config, log_level=log_level, log_file=log_file)
     progress = views.CrawlProgress(console, sources)
     with progress:
@@ -182,6 +186,8 @@ def crawl(
             raise _fail(str(exc)) from None
         progress.update(result.tally)
     views.print_crawl_summary(console, sources, result)
+    if not no_alerts:
+        _dispatch_alerts(engine, config)
     code, problem = crawl_outcome(result, [s.id for s in sources])
     if code != EXIT_OK:
         raise _fail(problem, code)
@@ -204,6 +210,28 @@ def _listed_sources(config: Config, path: str) -> list[str]:
             soft_wrap=True,
         )
     return [sid for sid in listed if sid in known]
+
+
+def _dispatch_alerts(engine: Any, config: Config, *, quiet: bool = True) -> None:
+    """Deliver the alerts due now (what this crawl found, and what earlier ones left) and say
+    what happened; a failed delivery is retried later, never fatal."""
+    from crawler.alerts.dispatch import dispatch_due
+
+    try:
+        summary = dispatch_due(engine, config)
+    except Exception as exc:  # the crawl's result stands; the outbox keeps the alerts
+        err_console.print(
+            Text.assemble(("alerts not dispatched:", "yellow"), " ", views.clean(exc))
+        )
+        return
+    if not summary.claimed and not quiet:
+        console.print("alerts: nothing due", highlight=False)
+    if summary.claimed:
+        console.print(
+            f"alerts: {summary.messages} message(s) sent ({summary.sent} deliveries), "
+            f"{summary.retried} to retry, {summary.dead} dead-lettered",
+            highlight=False,
+        )
 
 
 def crawl_outcome(result: CrawlResult, source_ids: list[str]) -> tuple[int, str]:
@@ -446,6 +474,10 @@ def serve(
     lease_renew: Annotated[
         float, typer.Option(hidden=True, help="Seconds between lease heartbeats.")
     ] = 10.0,
+    no_alerts: Annotated[
+        bool,
+        typer.Option("--no-alerts", help="Don't deliver alerts (they wait in the outbox)."),
+    ] = False,
 ) -> None:
     """Run the service: poll every source on its schedule, due sources together in one crawl,
     until stopped (SIGTERM, Ctrl-C); SIGHUP re-reads the configuration.
@@ -456,6 +488,7 @@ def serve(
 
     from crawler.schedules import parse_duration
     from crawler.service import configure_logging
+    from crawler.service.companions import default_companions
     from crawler.service.serve import ServeOptions
     from crawler.service.serve import serve as run_service
 
@@ -473,6 +506,7 @@ def serve(
         tick=tick_every,
         lease_ttl=timedelta(seconds=lease_ttl),
         lease_renew=timedelta(seconds=lease_renew),
+        companions=default_companions(alerts=not no_alerts),
     )
     code = run_service(engine, config, state.config_path, options)
     if code:
@@ -482,7 +516,136 @@ def serve(
 @app.command(hidden=True)
 def schedule() -> None:
     """The service (the former name of ``serve``)."""
-    serve(once=False, tick=None, log_level="INFO", lease_ttl=45.0, lease_renew=10.0)
+    serve(
+        once=False, tick=None, log_level="INFO", lease_ttl=45.0, lease_renew=10.0, no_alerts=False
+    )
+
+
+alerts_app = typer.Typer(
+    help="Alerts: recent alerts and their deliveries; test a rule; deliver what is due.",
+    no_args_is_help=False,
+)
+app.add_typer(alerts_app, name="alerts")
+
+
+@alerts_app.callback(invoke_without_command=True)
+def alerts(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many alerts.")] = 30,
+    rule: Annotated[str | None, typer.Option("--rule", help="Only this rule.")] = None,
+    dead: Annotated[bool, typer.Option("--dead", help="Only dead-lettered alerts.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines, one alert a line.")] = False,
+) -> None:
+    """Recent alerts, newest first, with the state of each channel's delivery (pending,
+    sending, sent, dead) and the last error."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from storage import alerts as outbox
+    from storage.db import session_scope
+
+    engine = _engine(_config())
+    with session_scope(engine) as session:
+        rows = outbox.recent_alerts(
+            session=session, limit=limit, rule=rule, state="dead" if dead else None
+        )
+    if as_json:
+        for row in rows:
+            print(views.json_line(_alert_record(row)))
+        return
+    if not rows:
+        console.print("no alerts", highlight=False)
+        return
+    for row in rows:
+        title = row.payload.get("title") or row.payload.get("state") or ""
+        console.print(
+            Text.assemble(
+                (f"#{row.id} ", "bold"),
+                (f"{row.created_at:%Y-%m-%d %H:%M} ", "dim"),
+                views.clean(f"[{row.rule}] {row.kind}/{row.mode} "),
+                views.clean(row.source_id or ""),
+                " ",
+                views.clean(title),
+            ),
+            highlight=False,
+            soft_wrap=True,
+        )
+        if row.matched:
+            console.print(
+                views.text("  matched: " + ", ".join(row.matched), "dim"), highlight=False
+            )
+        for delivery in row.deliveries:
+            style = {"sent": "green", "dead": "red", "pending": "yellow"}.get(delivery["state"], "")
+            line = Text.assemble(
+                "  ",
+                (f"{delivery['state']:<8}", style),
+                views.clean(f" {delivery['label']}  attempts {delivery['attempts']}"),
+            )
+            if delivery["state"] == "pending":
+                line.append(views.clean(f"  next {delivery['next_attempt_at']:%Y-%m-%d %H:%M:%S}"))
+            if delivery["last_error"]:
+                line.append(views.clean(f"  error: {delivery['last_error']}"), "red")
+            console.print(line, highlight=False, soft_wrap=True)
+
+
+def _alert_record(row: Any) -> dict[str, Any]:
+    def iso(value: Any) -> Any:
+        return value.isoformat() if value is not None else None
+
+    return {
+        "id": row.id,
+        "rule": row.rule,
+        "kind": row.kind,
+        "mode": row.mode,
+        "source_id": row.source_id,
+        "story_id": row.story_id,
+        "matched": row.matched,
+        "created_at": iso(row.created_at),
+        "payload": row.payload,
+        "deliveries": [
+            {
+                **{k: v for k, v in d.items() if k not in ("next_attempt_at", "sent_at")},
+                "next_attempt_at": iso(d["next_attempt_at"]),
+                "sent_at": iso(d["sent_at"]),
+            }
+            for d in row.deliveries
+        ],
+    }
+
+
+@alerts_app.command("test")
+def alerts_test(
+    rule: Annotated[str, typer.Argument(help="The rule's name (health: the health channels).")],
+) -> None:
+    """Send a test message to each channel of RULE now; exits 1 when one failed."""
+    from crawler.alerts.dispatch import send_test
+
+    config = _config()
+    try:
+        results = send_test(config, rule)
+    except KeyError:
+        raise _fail(f"no alert rule named {rule!r}") from None
+    if not results:
+        raise _fail(f"rule {rule!r} has no channels")
+    for label, ok, error in results:
+        console.print(
+            Text.assemble(
+                ("sent   " if ok else "FAILED ", "green" if ok else "red"),
+                views.clean(label),
+                views.clean(f"  {error}" if error else ""),
+            ),
+            highlight=False,
+            soft_wrap=True,
+        )
+    if not all(ok for _, ok, _ in results):
+        raise typer.Exit(EXIT_ERROR)
+
+
+@alerts_app.command("dispatch")
+def alerts_dispatch() -> None:
+    """Deliver the alerts due now (for cron next to ``forumwatch crawl``)."""
+    config = _config()
+    engine = _engine(config)
+    _dispatch_alerts(engine, config, quiet=False)
 
 
 def _parse_date(value: str) -> date:

@@ -253,7 +253,14 @@ def record_healths(
             dedupe_key=f"health:{update.source_id}:{int(counts.get(update.source_id, 0)) + 1}",
             channels=channels,
             source_id=update.source_id,
-            payload={"from": old_state, "to": update.state, "reason": update.reason},
+            payload={
+                "source_id": update.source_id,
+                "from": old_state,
+                "to": update.state,
+                "previous_state": old_state,
+                "state": update.state,
+                "reason": update.reason,
+            },
         )
     return alerts
 

@@ -9,8 +9,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from crawler.alerts.channels import channels
 from crawler.config import Config
-from crawler.crawl.health import channel, judge_sources
+from crawler.crawl.health import judge_sources
 from storage import health as store
 from storage.db import session_scope
 from storage.models import AlertDelivery, CrawlRun, NewArticle, SourceHealth, SourceRecord
@@ -115,7 +116,7 @@ def test_transitions_alert_once_and_baseline_is_left_alone(engine: Engine) -> No
     with Session(engine) as session:
         deliveries = session.exec(select(AlertDelivery)).all()
     assert len(deliveries) == 4
-    assert {(d.channel, d.channel_label) for d in deliveries} == {channel(u) for u in NOTIFY}
+    assert {(d.channel, d.channel_label) for d in deliveries} == set(channels(NOTIFY))
     assert all("SECRET" not in d.channel_label and d.state == "pending" for d in deliveries)
     assert {d.channel_label for d in deliveries} == {"json://127.0.0.1", "tgram://12***"}
 

@@ -11,14 +11,13 @@ source turns ``quiet`` without a run. Reads no settings.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Engine
 
+from crawler.alerts.channels import channels
 from crawler.config import Config
 from crawler.monitor.health import HealthPolicy, RunSummary, judge, usual_interval
 from storage import health as store
@@ -43,24 +42,6 @@ def policy(config: Config) -> HealthPolicy:
     return HealthPolicy(
         failing_after=config.health.failing_after, quiet_factor=config.health.quiet_factor
     )
-
-
-def channel(url: str) -> tuple[str, str]:
-    """(key, label) of an Apprise URL: the key a stable hash (sha256, 16 hex digits), the label
-    ``scheme://host`` with anything secret left out (user, password, path, query; a host that is
-    no host name but a token, as in ``tgram://TOKEN/CHAT``, masked).
-
-    Stand-in until ``crawler.alerts.channels`` is merged: both must give the same keys."""
-    key = hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if host and not ("." in host or ":" in host or host == "localhost"):
-        host = host[:2] + "***"
-    return key, f"{parts.scheme}://{host}"
-
-
-def channels(urls: Iterable[str]) -> list[tuple[str, str]]:
-    return [channel(url) for url in urls]
 
 
 def judge_sources(

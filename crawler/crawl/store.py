@@ -17,11 +17,12 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from crawler.alerts.outbox import ArticleAlerter, StoredArticle
 from crawler.config import SourceConfig
 from crawler.crawl import processes
 from crawler.crawl.processes import ProcessStamp
 from crawler.discover.urls import canonicalize
-from storage import http_cache, polls, queries
+from storage import alerts, http_cache, polls, queries
 from storage.db import get_engine, session_scope, upgrade_schema
 from storage.http_cache import CachedRobots, Validators
 from storage.models import NewArticle, NewAttachment, SourceRecord, SourceWalk, UrlRecord
@@ -54,6 +55,9 @@ class CrawlStore:
         self.engine = engine
         self.retry_base = retry_base
         """The first delay before a failed URL is due again (it doubles with each failure)."""
+        self.alerter: ArticleAlerter | None = None
+        """The crawl's alert rules (set by ``RunRecorder`` when the crawl starts): new articles
+        of baselined sources that match one get an alert in the transaction storing them."""
 
     @classmethod
     def open(cls, database_url: str, *, retry_base: timedelta = queries.RETRY_BASE) -> CrawlStore:
@@ -140,6 +144,16 @@ class CrawlStore:
                 queries.finish_run(
                     session=session, run_id=run_id, status=status, counts=counts, errors=errors
                 )
+
+    def baselined(self, source_ids: Iterable[str]) -> set[str]:
+        """Which of these sources have had their baseline crawl."""
+        with session_scope(self.engine) as session:
+            return alerts.baselined(session, source_ids)
+
+    def mark_baselines(self, source_ids: Iterable[str], at: datetime) -> None:
+        """Record these sources' baseline crawl as done (a no-op for those already done)."""
+        with session_scope(self.engine, write=True) as session:
+            alerts.mark_baselines(session, source_ids, at)
 
     def unseen(self, canonical_urls: Sequence[str]) -> list[str]:
         if not canonical_urls:
@@ -243,8 +257,8 @@ class CrawlStore:
     ) -> StoredBatch:
         """Store articles with the attachments they link to, and other attachments, in one
         transaction: a crawl killed at any moment never leaves an article stored without its
-        attachments (a stored article is never fetched again, so they would be lost for good)
-        or without its story."""
+        attachments (a stored article is never fetched again, so they would be lost for good),
+        without its story, or without its alerts (the outbox rows of ``alerter``)."""
         if not articles and not attachments:
             return StoredBatch([], Counter())
         # Imported with the first batch: the story index needs numpy, which a routine crawl that
@@ -258,7 +272,7 @@ class CrawlStore:
                 if articles
                 else []
             )
-            stories.assign_stories(
+            assigned = stories.assign_stories(
                 session=session,
                 candidates=[
                     stories.candidate(article_id, article)
@@ -266,6 +280,19 @@ class CrawlStore:
                     if article_id is not None
                 ],
             )
+            if self.alerter is not None and assigned:
+                by_id = {
+                    article_id: article
+                    for (article, _), article_id in zip(articles, ids, strict=True)
+                    if article_id is not None
+                }
+                self.alerter.write(
+                    session,
+                    [
+                        StoredArticle(a.article_id, a.story_id, by_id[a.article_id])
+                        for a in assigned
+                    ],
+                )
             linked = [
                 attachment.model_copy(update={"article_id": article_id})
                 for (_, found), article_id in zip(articles, ids, strict=True)

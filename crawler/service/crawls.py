@@ -32,7 +32,8 @@ _START_SLACK = timedelta(seconds=2)
 
 
 def crawl_command(config_path: str, sources_file: Path, *, log_level: str = "WARNING") -> list[str]:
-    """The command line of a crawl child for the sources listed in ``sources_file``."""
+    """The command line of a crawl child for the sources listed in ``sources_file``. The child
+    delivers no alerts: the service's dispatcher does, within a second of each being stored."""
     return [
         sys.executable,
         "-m",
@@ -46,6 +47,7 @@ def crawl_command(config_path: str, sources_file: Path, *, log_level: str = "WAR
         str(os.getpid()),
         "--log-level",
         log_level,
+        "--no-alerts",
     ]
 
 

@@ -3,14 +3,16 @@
 When the spider opens: the sources it crawls (``spider.sources``) are mirrored into the database,
 runs left 'running' by killed crawls are marked 'interrupted' (``CrawlStore.start_runs``), and a
 run is started per source; the crawl's tally (``CrawlTally.of(crawler)``) tracks the sources and
-their run ids. When it closes: the chains of list pages walked to their end in this crawl (the
+their run ids. The alert rules of the config are given to the store with the set of sources already baselined
+(``crawler.alerts.outbox``). When it closes: the chains of list pages walked to their end in this crawl (the
 spider's ``walk_ended`` signal) are recorded if the crawl finished with no item error (every
 article their pages listed was stored or remembered as failed; a walk cut short is walked again),
-then each run is closed with its source's counts and errors, and the health of the crawl's
-sources is judged (``crawler.crawl.health.judge_sources``; a failure there is logged, never
-breaks the closing). The validators of start URLs read in full (the spider's ``list_validated``
-signal) are recorded on the same condition as walks, so a crawl killed between a list page and
-its articles leaves no validator that would hide them next time.
+then each run is closed with its source's counts and errors, sources whose run finished ok or
+partial are marked baselined (their first such crawl is the silent baseline), and the health
+of the crawl's sources is judged (``crawler.crawl.health.judge_sources``; a failure there is
+logged, never breaks the closing). The validators of start URLs read in full (the spider's
+``list_validated`` signal) are recorded on the same condition as walks, so a crawl killed
+between a list page and its articles leaves no validator that would hide them next time.
 
 Reads ``FORUMWATCH_STALE_RUN_HOURS`` (runs of other hosts still 'running' after this long are
 marked 'interrupted'), and the store's settings (``crawler.crawl.store``).
@@ -27,6 +29,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider
 
+from crawler.alerts.outbox import ArticleAlerter
 from crawler.config import SourceConfig
 from crawler.crawl import processes
 from crawler.crawl import signals as crawl_signals
@@ -84,6 +87,11 @@ class RunRecorder:
             run_ids = self.store.start_runs(
                 sources, stale_after=self.stale_after, process=processes.this_process()
             )
+            # Read once: a source not baselined now does not alert during this crawl.
+            config = crawl_config(self.crawler)
+            if config.alerts:
+                baselined = self.store.baselined(sources)
+                self.store.alerter = ArticleAlerter.for_crawl(config, baselined)
         except Exception:
             logger.exception("crawl runs could not be started")
             raise CloseSpider("runs_not_started") from None
@@ -139,6 +147,21 @@ class RunRecorder:
                 if tally.run_id is not None
             ]
         )
+        done = [
+            source_id
+            for source_id, tally in self.tally.sources.items()
+            if tally.run_id is not None
+            and reason == "finished"
+            and tally.status() in ("ok", "partial")
+        ]
+        # A source's first crawl that finished is its baseline: from now on, its new articles
+        # alert (the run recorder marks it whether or not rules exist, so adding a rule later
+        # does not alert on the backlog of sources crawled before).
+        if done:
+            try:
+                self.store.mark_baselines(done, datetime.now(UTC))
+            except Exception:
+                logger.exception("baselines not recorded")
         self._judge_health(spider)
 
     def _judge_health(self, spider: Spider) -> None:
