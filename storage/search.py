@@ -17,10 +17,12 @@ confirmed. Ranking is bm25 with the title weighted ``TITLE_WEIGHT``. ``ix_articl
 covers every filter column, so filtering candidates never reads an article's text.
 
 **PostgreSQL**: ``article_search`` holds a tsvector per article that we write ourselves (the
-same tokens as lexemes, positions for ranking, weight A in the title) under a GIN index, matched
-by a tsquery we write ourselves: a run of two or more characters as the AND of its bigrams, one
-character as a prefix. Runs longer than a bigram are confirmed by ``strpos``. Ranking is
-``ts_rank``. A document too large for a tsvector (1 MB) has none and is always a candidate.
+same tokens as lexemes, with positions; weight A in the title) under a GIN index, matched by a
+tsquery we write ourselves (a run as the ``<->`` phrase of its bigrams, one character as a
+prefix), so the same terms are exact as on SQLite; the rest are confirmed by ``strpos`` on
+``lower(.. COLLATE "C")`` (ASCII folding only). Ranking is ``ts_rank``. A document beyond a
+tsvector's limits is *lossy* (``pg_tsvector``): a candidate of every query, confirmed wholly by
+substring tests.
 
 **Sync**: triggers on ``articles`` (insert; update of title or text; delete) queue the article in
 ``search_pending`` together with the title and text the index holds for it (SQLite's contentless
@@ -69,12 +71,12 @@ from sqlalchemy import (
 )
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import TableClause
 from sqlmodel import Session, col, select
 
 from storage.models import Article, Source
 from storage.search_text import (
-    ASCII_LOWER,
-    ASCII_UPPER,
     bigrams,
     fold,
     index_text,
@@ -92,9 +94,10 @@ MAX_INDEX_CLAUSES: Final = 16
 """Clauses beyond these are confirmed by substring tests only (still exact)."""
 MAX_PHRASE_TOKENS: Final = 64
 """A longer run is narrowed by its first 64 bigrams and confirmed (FTS5 phrases stay small)."""
-MAX_PG_LEXEMES: Final = 12
 MAX_RUNS: Final = 8
 PG_MAX_TSVECTOR: Final = 900_000
+PG_LOSSY: Final = "'_'"
+"""The lexeme of documents whose tsvector could not hold every position (never a token)."""
 PG_MAX_POSITION: Final = 16383
 PG_MAX_POSITIONS: Final = 256
 BATCH_SIZE: Final = 500
@@ -111,6 +114,39 @@ _pending = table(
     column("old_text", Text),
 )
 _fts = table(FTS_TABLE, column("rowid", Integer))
+_COVERED_COLUMNS: Final = (
+    "id",
+    "published_on",
+    "fetched_at",
+    "source_id",
+    "relevant",
+    "language",
+    "story_id",
+    "topics",
+    "flags",
+)
+
+
+class _CoveredArticles(TableClause):
+    """``articles`` read through ``ix_articles_search`` alone (SQLite ``INDEXED BY``): a
+    search that filters and orders by these columns never reads an article's row, whose text
+    comes before them and spills over several pages."""
+
+    inherit_cache = True
+
+
+@compiles(_CoveredArticles)
+def _render_covered(element: _CoveredArticles, compiler: Any, **kw: Any) -> str:
+    rendered: str = compiler.visit_table(element, **kw)
+    if kw.get("asfrom") and compiler.dialect.name == "sqlite":
+        rendered += f" INDEXED BY {COVERING_INDEX}"
+    return rendered
+
+
+_covered = _CoveredArticles(
+    "articles",
+    *[column(c.name, c.type) for c in Article.__table__.c if c.name in _COVERED_COLUMNS],  # type: ignore[attr-defined]
+)
 _pg_index = table(PG_TABLE, column("article_id", Integer), column("tsv", postgresql.TSVECTOR))
 
 
@@ -215,19 +251,14 @@ class _Fts5:
 class _TsQuery:
     """PostgreSQL tsquery syntax; every lexeme in single quotes."""
 
-    @staticmethod
-    def exact(text: str, parts: Sequence[str]) -> bool:
-        return list(parts) == [text] and len(text) <= 2
+    exact = _Fts5.exact
 
     @staticmethod
     def run(value: str) -> str:
         if len(value) == 1:
             return f"{_pg_quote(value)}:*"
-        lexemes = list(dict.fromkeys(bigrams(value)))
-        if len(lexemes) > MAX_PG_LEXEMES:  # a spread sample narrows as well as all of them
-            step = len(lexemes) / MAX_PG_LEXEMES
-            lexemes = [lexemes[int(i * step)] for i in range(MAX_PG_LEXEMES)]
-        return _TsQuery.all([_pg_quote(lexeme) for lexeme in lexemes])
+        lexemes = [_pg_quote(gram) for gram in bigrams(value)[:MAX_PHRASE_TOKENS]]
+        return lexemes[0] if len(lexemes) == 1 else "(" + " <-> ".join(lexemes) + ")"
 
     @staticmethod
     def all(items: Sequence[str]) -> str:
@@ -306,8 +337,8 @@ def _contains_sql(target: Any, term: str, dialect: str) -> ColumnElement[bool]:
         value = func.coalesce(value, "")
         if dialect == "sqlite":
             return func.instr(func.lower(value), literal(term, Text)) > 0
-        folded = func.translate(value, ASCII_UPPER, ASCII_LOWER)
-        return func.strpos(folded, literal(term, Text)) > 0
+        # the C collation's lower() folds ASCII letters only, as search_text.fold does
+        return func.strpos(func.lower(value.collate("C")), literal(term, Text)) > 0
 
     return or_(found(target.c.title), found(target.c.text))
 
@@ -418,7 +449,8 @@ def _candidates(session: Session, plan: _Plan, filters: ArticleFilter) -> _Candi
 
 
 def _sqlite_candidates(session: Session, plan: _Plan, filters: ArticleFilter) -> _Candidates:
-    target = _articles().alias("s")
+    # every filter column is in the covering index: without substring tests, never read the text
+    target: Any = _articles() if plan.residual else _covered
     conditions = _filter_sql(session, filters, target, "sqlite")
     confirm = _confirm_sql(plan.residual, target, "sqlite")
     if confirm is not None:
@@ -439,8 +471,6 @@ def _sqlite_candidates(session: Session, plan: _Plan, filters: ArticleFilter) ->
         .select_from(_fts.join(target, target.c.id == _fts.c.rowid))
         .where(_fts_match(match, "match"), *conditions)
     )
-    if confirm is None:  # every filter column is in the covering index: never read the text
-        statement = statement.with_hint(target, f"INDEXED BY {COVERING_INDEX}", "sqlite")
     return _Candidates(statement, _fts.c.rowid, ranked=True)
 
 
@@ -449,25 +479,26 @@ def _fts_match(expression: str, name: str) -> ColumnElement[bool]:
 
 
 def _pg_candidates(session: Session, plan: _Plan, filters: ArticleFilter) -> _Candidates:
-    target = _articles().alias("s")
+    target = _articles()
     conditions = _filter_sql(session, filters, target, "postgresql")
     tsv = _pg_index.c.tsv
-    indexed: list[ColumnElement[bool]] = [tsv.is_not(None)]
-    if plan.positive is not None:
-        indexed.append(tsv.op("@@")(_tsquery(plan.positive)))
+    if plan.positive is not None:  # a lossy document is always a candidate
+        conditions.append(tsv.bool_op("@@")(_tsquery(f"{plan.positive} | {PG_LOSSY}")))
+    lossy = tsv.bool_op("@@")(_tsquery(PG_LOSSY))
+    exact: list[ColumnElement[bool]] = [not_(lossy)]
     if plan.negative is not None:
-        indexed.append(not_(tsv.op("@@")(_tsquery(plan.negative))))
+        exact.append(not_(tsv.bool_op("@@")(_tsquery(plan.negative))))
     confirm = _confirm_sql(plan.residual, target, "postgresql")
     if confirm is not None:
-        indexed.append(confirm)
-    unindexed: list[ColumnElement[bool]] = [tsv.is_(None)]
+        exact.append(confirm)
+    checked: list[ColumnElement[bool]] = [lossy]
     everything = _confirm_sql(plan.everything, target, "postgresql")
     if everything is not None:
-        unindexed.append(everything)
-    conditions.append(or_(and_(*indexed), and_(*unindexed)))
+        checked.append(everything)
+    conditions.append(or_(and_(*exact), and_(*checked)))
     score: Any = null()
     if plan.positive is not None:
-        score = func.coalesce(func.ts_rank(tsv, _tsquery(plan.positive)), 0.0)
+        score = func.ts_rank(tsv, _tsquery(plan.positive))
     statement = (
         sa_select(target.c.id, score.label("score"), target.c.published_on, target.c.fetched_at)
         .select_from(_pg_index.join(target, target.c.id == _pg_index.c.article_id))
@@ -672,22 +703,31 @@ def _pg_index_rows(connection: Connection, ids: Sequence[int]) -> None:
     )
 
 
-def pg_tsvector(title: str | None, body: str | None) -> str | None:
-    """The tsvector literal of an article: our tokens as lexemes, with positions (title: weight
-    A) for ranking; None when it would exceed PostgreSQL's 1 MB tsvector limit."""
+def pg_tsvector(title: str | None, body: str | None) -> str:
+    """The tsvector literal of an article: our tokens as lexemes with their positions (title:
+    weight A), so phrases of bigrams are exact. A document beyond PostgreSQL's limits (positions
+    up to 16383, 256 per lexeme, 1 MB) is *lossy*: its lexemes without positions, or none, and
+    the lexeme ``_`` (never a token), which makes it a candidate of every query, confirmed by
+    substring tests."""
     positions: dict[str, list[str]] = {}
     position = 0
+    complete = True
     for weight, value in (("A", title), ("", body)):
         for token in index_tokens(value):
             position += 1
             found = positions.setdefault(token, [])
-            if position <= PG_MAX_POSITION and len(found) < PG_MAX_POSITIONS:
+            if position > PG_MAX_POSITION or len(found) >= PG_MAX_POSITIONS:
+                complete = False
+            else:
                 found.append(f"{position}{weight}")
-    literal_text = " ".join(
-        f"{_pg_quote(token)}:{','.join(found)}" if found else _pg_quote(token)
-        for token, found in positions.items()
-    )
-    return None if len(literal_text.encode()) > PG_MAX_TSVECTOR else literal_text
+    if complete:
+        literal_text = " ".join(
+            f"{_pg_quote(token)}:{','.join(found)}" for token, found in positions.items()
+        )
+        if len(literal_text.encode()) <= PG_MAX_TSVECTOR:
+            return literal_text
+    literal_text = " ".join([PG_LOSSY, *map(_pg_quote, positions)])
+    return literal_text if len(literal_text.encode()) <= PG_MAX_TSVECTOR else PG_LOSSY
 
 
 def rebuild_index(connection: Connection) -> int:

@@ -31,7 +31,7 @@ import operator
 import re
 from typing import Final
 
-_ASCII_LOWER: Final = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_UPPER_RUN: Final = re.compile(r"[A-Z]+")
 ASCII_UPPER: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 ASCII_LOWER: Final = "abcdefghijklmnopqrstuvwxyz"
 _RUN: Final = re.compile(r"[^\W_]+")  # \w is str.isalnum() plus "_"
@@ -39,7 +39,12 @@ _RUN: Final = re.compile(r"[^\W_]+")  # \w is str.isalnum() plus "_"
 
 def fold(value: str) -> str:
     """``value`` with ASCII letters lowercased; same length, same offsets."""
-    return value.translate(_ASCII_LOWER)
+    # a regex pass: str.translate walks a CJK text character by character in Python's mapping
+    return _UPPER_RUN.sub(_lower, value)
+
+
+def _lower(match: re.Match[str]) -> str:
+    return match.group().lower()
 
 
 def contains(haystack: str | None, term: str) -> bool:

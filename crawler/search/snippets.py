@@ -8,6 +8,7 @@ as the search found them (a substring, ASCII letters ignoring case: ``storage.se
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -15,7 +16,7 @@ from typing import Final
 ELLIPSIS: Final = "…"
 MAX_TERMS: Final = 32
 MAX_SPANS: Final = 400
-_ASCII_LOWER: Final = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_UPPER_RUN: Final = re.compile(r"[A-Z]+")
 _FLATTEN: Final = str.maketrans({"\n": " ", "\r": " ", "\t": " "})
 
 
@@ -27,11 +28,19 @@ class Snippet:
     highlights: tuple[tuple[int, int], ...] = ()
 
 
+def fold(value: str) -> str:
+    """ASCII letters lowercased, as the search matches them (``storage.search_text.fold``)."""
+    return _UPPER_RUN.sub(lambda match: match.group().lower(), value)
+
+
 def find_spans(text: str, terms: Sequence[str]) -> list[tuple[int, int]]:
     """Where ``terms`` occur in ``text``: merged, sorted spans (at most ``MAX_SPANS``)."""
-    folded = text.translate(_ASCII_LOWER)
+    return _find_spans(fold(text), terms)
+
+
+def _find_spans(folded: str, terms: Sequence[str]) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
-    for term in list(dict.fromkeys(t.translate(_ASCII_LOWER) for t in terms if t))[:MAX_TERMS]:
+    for term in list(dict.fromkeys(fold(t) for t in terms if t))[:MAX_TERMS]:
         start = folded.find(term)
         while start >= 0 and len(spans) < MAX_SPANS * 4:
             spans.append((start, start + len(term)))
@@ -49,8 +58,9 @@ def snippet(text: str | None, terms: Sequence[str], width: int = 120) -> Snippet
     """About ``width`` characters of ``text`` on one line, around the passage that holds the
     most distinct terms (the start of the text when none occurs), with ``…`` where it was cut."""
     value = text or ""
-    spans = find_spans(value, terms)
-    start = _best_start(value, spans, terms, width)
+    folded = fold(value)
+    spans = _find_spans(folded, terms)
+    start = _best_start(folded, spans, width)
     end = min(len(value), start + width)
     if end == len(value):
         start = max(0, end - width)
@@ -63,10 +73,9 @@ def snippet(text: str | None, terms: Sequence[str], width: int = 120) -> Snippet
     return Snippet(prefix + value[start:end].translate(_FLATTEN) + suffix, shown)
 
 
-def _best_start(text: str, spans: list[tuple[int, int]], terms: Sequence[str], width: int) -> int:
+def _best_start(folded: str, spans: list[tuple[int, int]], width: int) -> int:
     if not spans:
         return 0
-    folded = text.translate(_ASCII_LOWER)
     lead = width // 5
     best, best_key = 0, (-1, -1)
     for index, (first, _) in enumerate(spans[:MAX_SPANS]):
