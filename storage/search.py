@@ -89,7 +89,7 @@ PG_TABLE: Final = "article_search"
 PENDING_TABLE: Final = "search_pending"
 COVERING_INDEX: Final = "ix_articles_search"
 TITLE_WEIGHT: Final = 4.0
-RANK_WINDOW: Final = 2000
+RANK_WINDOW: Final = 500
 MAX_INDEX_CLAUSES: Final = 16
 """Clauses beyond these are confirmed by substring tests only (still exact)."""
 MAX_PHRASE_TOKENS: Final = 64
@@ -471,6 +471,15 @@ def _sqlite_candidates(session: Session, plan: _Plan, filters: ArticleFilter) ->
         .select_from(_fts.join(target, target.c.id == _fts.c.rowid))
         .where(_fts_match(match, "match"), *conditions)
     )
+    narrow = ArticleFilter(sources=filters.sources, story_ids=filters.story_ids)
+    if narrow != ArticleFilter():
+        # Selective filters on indexed columns: their few ids, gathered once into a lookup
+        # table, sift the index's matches before any join ("+" keeps SQLite from seeking the
+        # FTS table once per id instead).
+        ids = sa_select(_articles().c.id).where(
+            *_filter_sql(session, narrow, _articles(), "sqlite")
+        )
+        statement = statement.where(literal_column(f"+{FTS_TABLE}.rowid").in_(ids))
     return _Candidates(statement, _fts.c.rowid, ranked=True)
 
 

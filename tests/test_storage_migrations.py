@@ -20,7 +20,6 @@ from sqlmodel import Session, SQLModel, select
 
 import storage.models  # noqa: F401  (registers the tables)
 from crawler.discover.urls import canonicalize
-from storage.search import owned_by_search
 from storage.db import MIGRATIONS_DIR, StorageError, alembic_config, make_engine, upgrade_schema
 from storage.models import (
     Article,
@@ -31,6 +30,7 @@ from storage.models import (
     Source,
     Story,
 )
+from storage.search import owned_by_search
 
 
 def schema_differences(connection: Connection) -> list[Any]:
