@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench bench-backfill bench-routine bench-relevance bench-dedup clean
+.PHONY: install demo test lint bench bench-backfill bench-routine bench-relevance bench-dedup bench-search clean
 
 install: $(STAMP)
 
@@ -30,7 +30,7 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-bench: install bench-relevance bench-dedup bench-backfill bench-routine
+bench: install bench-relevance bench-dedup bench-backfill bench-routine bench-search
 
 bench-dedup: install
 	$(BIN)/python bench/dedup.py
@@ -43,6 +43,9 @@ bench-backfill: install
 
 bench-routine: install
 	$(BIN)/python bench/routine.py
+
+bench-search: install
+	$(BIN)/python bench/search.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info demo-data
