@@ -493,7 +493,8 @@ def _pg_candidates(session: Session, plan: _Plan, filters: ArticleFilter) -> _Ca
     tsv = _pg_index.c.tsv
     if plan.positive is not None:  # a lossy document is always a candidate
         conditions.append(tsv.bool_op("@@")(_tsquery(f"{plan.positive} | {PG_LOSSY}")))
-    lossy = tsv.bool_op("@@")(_tsquery(PG_LOSSY))
+    # no index row yet (an insert not applied): confirmed like a lossy document
+    lossy = or_(tsv.is_(None), tsv.bool_op("@@")(_tsquery(PG_LOSSY)))
     exact: list[ColumnElement[bool]] = [not_(lossy)]
     if plan.negative is not None:
         exact.append(not_(tsv.bool_op("@@")(_tsquery(plan.negative))))
@@ -510,7 +511,7 @@ def _pg_candidates(session: Session, plan: _Plan, filters: ArticleFilter) -> _Ca
         score = func.ts_rank(tsv, _tsquery(plan.positive))
     statement = (
         sa_select(target.c.id, score.label("score"), target.c.published_on, target.c.fetched_at)
-        .select_from(_pg_index.join(target, target.c.id == _pg_index.c.article_id))
+        .select_from(target.outerjoin(_pg_index, target.c.id == _pg_index.c.article_id))
         .where(*conditions)
     )
     return _Candidates(statement, target.c.id, ranked=plan.positive is not None)
