@@ -31,8 +31,10 @@ def config(tmp_path: Path) -> Path:
         queries.store_articles(
             session=session,
             articles=[
-                new_article(1, "[bold red]城投[/]论坛开幕", "城投公司\x1b[2J参加论坛。", source_id="a"),
-                new_article(2, "=HYPERLINK(\"http://x\")", "城投平台转型，旧改推进。", source_id="b"),
+                new_article(
+                    1, "[bold red]城投[/]论坛开幕", "城投公司\x1b[2J参加论坛。", source_id="a"
+                ),
+                new_article(2, '=HYPERLINK("http://x")', "城投平台转型，旧改推进。", source_id="b"),
                 new_article(3, "无关", "天气晴朗。", source_id="a", relevant=True),
             ],
         )
@@ -90,7 +92,7 @@ def test_export_csv_opens_in_excel_and_never_runs_formulas(config: Path, tmp_pat
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines(keepends=True)))
     assert [row["id"] for row in rows] == ["1", "2", "3"]
-    assert rows[1]["title"] == "'=HYPERLINK(\"http://x\")"
+    assert rows[1]["title"] == '\'=HYPERLINK("http://x")'
     assert rows[0]["title"] == "[bold red]城投[/]论坛开幕"
     assert "exported 3 articles" in result.stderr
 
