@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench bench-backfill bench-routine bench-serve bench-relevance bench-dedup bench-adaptive bench-alerts clean
+.PHONY: install demo test lint bench bench-backfill bench-routine bench-serve bench-relevance bench-dedup bench-adaptive bench-alerts bench-search clean
 
 install: $(STAMP)
 
@@ -30,7 +30,7 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-bench: install bench-relevance bench-dedup bench-backfill bench-routine bench-serve bench-adaptive bench-alerts
+bench: install bench-relevance bench-dedup bench-backfill bench-routine bench-serve bench-adaptive bench-alerts bench-search
 
 bench-dedup: install
 	$(BIN)/python bench/dedup.py
@@ -52,6 +52,9 @@ bench-serve: install
 
 bench-alerts: install
 	$(BIN)/python bench/alert_latency.py
+
+bench-search: install
+	$(BIN)/python bench/search.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info demo-data

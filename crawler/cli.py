@@ -648,12 +648,157 @@ def alerts_dispatch() -> None:
     _dispatch_alerts(engine, config, quiet=False)
 
 
-def _parse_date(value: str) -> date:
+# -- search and export ------------------------------------------------------------------------
+
+_SourceOpt = Annotated[
+    list[str] | None, typer.Option("--source", help="Only this source (repeatable: any of them).")
+]
+_TagOpt = Annotated[
+    list[str] | None, typer.Option("--tag", help="Only sources with this tag (repeatable).")
+]
+_SinceOpt = Annotated[str | None, typer.Option("--since", help="Published on or after YYYY-MM-DD.")]
+_UntilOpt = Annotated[
+    str | None, typer.Option("--until", help="Published on or before YYYY-MM-DD.")
+]
+_RelevantOpt = Annotated[
+    bool | None,
+    typer.Option("--relevant/--irrelevant", help="Only forum/summit articles (or the others)."),
+]
+_TopicOpt = Annotated[
+    list[str] | None, typer.Option("--topic", help="Only articles with this topic id (repeatable).")
+]
+_FlagOpt = Annotated[
+    list[str] | None,
+    typer.Option("--flag", help="Only articles with this quality flag (repeatable)."),
+]
+_LanguageOpt = Annotated[
+    list[str] | None, typer.Option("--language", help="Only articles in this language (e.g. zh).")
+]
+_StoryOpt = Annotated[
+    list[int] | None, typer.Option("--story", help="Only articles of this story id (repeatable).")
+]
+_QUERY_HELP = (
+    'Terms all required; "a phrase"; A OR B; -term excludes. Substrings of title or text, '
+    "Chinese included (2+ characters exact, 1 character too)."
+)
+
+
+def _article_filter(
+    source: list[str] | None,
+    tag: list[str] | None,
+    since: str | None,
+    until: str | None,
+    relevant: bool | None,
+    topic: list[str] | None,
+    flag: list[str] | None,
+    language: list[str] | None,
+    story: list[int] | None,
+) -> Any:
+    from storage.search import ArticleFilter
+
+    return ArticleFilter(
+        sources=tuple(source or ()),
+        tags=tuple(tag or ()),
+        since=_parse_date(since, "--since") if since else None,
+        until=_parse_date(until, "--until") if until else None,
+        relevant=relevant,
+        topics=tuple(topic or ()),
+        flags=tuple(flag or ()),
+        languages=tuple(language or ()),
+        story_ids=tuple(story or ()),
+    )
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help=_QUERY_HELP)],
+    source: _SourceOpt = None,
+    tag: _TagOpt = None,
+    since: _SinceOpt = None,
+    until: _UntilOpt = None,
+    relevant: _RelevantOpt = None,
+    topic: _TopicOpt = None,
+    flag: _FlagOpt = None,
+    language: _LanguageOpt = None,
+    story: _StoryOpt = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many articles.")] = 20,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="JSON Lines: the fields of `articles --json` + snippet.")
+    ] = False,
+) -> None:
+    """Full-text search of stored articles, best matches first, with highlighted snippets."""
+    from crawler.records import search_record
+    from crawler.search.query import parse
+    from crawler.search.snippets import highlight, snippet
+    from storage import search as store
+    from storage.db import session_scope
+
+    parsed = parse(query)
+    if parsed.is_empty:
+        raise _fail("empty query: give at least one term", EXIT_USAGE)
+    filters = _article_filter(source, tag, since, until, relevant, topic, flag, language, story)
+    terms = parsed.positive_terms()
+    engine = _engine(_config())
+    with session_scope(engine) as session:
+        hits = store.search(session=session, clauses=parsed.clauses, filters=filters, limit=limit)
+        shown = [
+            (h, highlight(h.article.title, terms), snippet(h.article.text, terms)) for h in hits
+        ]
+        if as_json:
+            for hit, _title, found in shown:
+                print(
+                    views.json_line(
+                        search_record(hit.article, hit.score, found.text, found.highlights)
+                    )
+                )
+        else:
+            views.print_search_results(console, [(h.article, t, s) for h, t, s in shown])
+
+
+@app.command()
+def export(
+    output: Annotated[str, typer.Option("--output", "-o", help="File to write.")],
+    query: Annotated[str | None, typer.Argument(help="Optional: " + _QUERY_HELP)] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="jsonl (as `articles --json`) or csv (Excel-ready).")
+    ] = "jsonl",
+    source: _SourceOpt = None,
+    tag: _TagOpt = None,
+    since: _SinceOpt = None,
+    until: _UntilOpt = None,
+    relevant: _RelevantOpt = None,
+    topic: _TopicOpt = None,
+    flag: _FlagOpt = None,
+    language: _LanguageOpt = None,
+    story: _StoryOpt = None,
+) -> None:
+    """Write every matching article (all of them by default) to a file, in the order stored."""
+    from crawler import exports
+    from crawler.search.query import parse
+    from storage import search as store
+    from storage.db import session_scope
+
+    if fmt not in exports.FORMATS:
+        raise typer.BadParameter(f"{fmt!r} is not one of jsonl, csv", param_hint="--format")
+    parsed = parse(query or "")
+    filters = _article_filter(source, tag, since, until, relevant, topic, flag, language, story)
+    engine = _engine(_config())
+    try:
+        out = exports.open_export(output, fmt)  # type: ignore[arg-type]
+    except OSError as exc:
+        raise _fail(f"cannot write {output}: {exc.strerror or exc}") from None
+    with out, session_scope(engine) as session:
+        batches = store.iter_matches(session=session, clauses=parsed.clauses, filters=filters)
+        count = exports.write_export(out, fmt, batches)  # type: ignore[arg-type]
+    err_console.print(Text(f"exported {count} articles to {views.clean(output)}"))
+
+
+def _parse_date(value: str, option: str = "--since") -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(
-            f"{value!r} is not a date (YYYY-MM-DD)", param_hint="--since"
+            f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option
         ) from None
 
 

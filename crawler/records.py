@@ -5,11 +5,14 @@ Fields (documented in README; later issues only add fields):
 ``YYYY-MM-DD`` when the page gives only a date, ``YYYY-MM-DDTHH:MM:SS+08:00`` when it gives a
 time), ``author``, ``origin``, ``site_name``, ``language``, ``fetched_at`` (ISO 8601, UTC),
 ``flags`` (quality flag codes), ``relevant``, ``relevance_score``, ``topics`` (topic ids) and
-``event`` (``{name, city, start, end}`` or null), ``story_id``.
+``event`` (``{name, city, start, end}`` or null), ``story_id``. ``search --json`` adds ``score``,
+``snippet`` and ``highlights`` (``[start, end]`` character offsets in ``snippet``).
 """
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +23,15 @@ if TYPE_CHECKING:
 
 
 CHINA_TZ = timezone(timedelta(hours=8))
+# What json.dumps(ensure_ascii=False) leaves raw and a terminal may still obey: DEL, C1, and
+# the line/paragraph separators that break line-based readers.
+_JSON_RAW = re.compile(r"[\x7f-\x9f\u2028\u2029]")
+
+
+def json_line(record: Any) -> str:
+    """One JSON Lines record; every control character escaped (JSON escapes C0 itself)."""
+    line = json.dumps(record, ensure_ascii=False)
+    return _JSON_RAW.sub(lambda match: f"\\u{ord(match.group()):04x}", line)
 
 
 def published_iso(published_on: date | None, published_at: datetime | None) -> str | None:
@@ -48,6 +60,18 @@ def article_record(article: Any) -> dict[str, Any]:
         "fetched_at": article.fetched_at.isoformat() if article.fetched_at else None,
         **analysis_record(article),
         "story_id": article.story_id,
+    }
+
+
+def search_record(
+    article: Any, score: float | None, snippet_text: str, highlights: Any
+) -> dict[str, Any]:
+    """``search --json``: the article's record plus its score and highlighted snippet."""
+    return {
+        **article_record(article),
+        "score": score,
+        "snippet": snippet_text,
+        "highlights": [[start, end] for start, end in highlights],
     }
 
 

@@ -9,8 +9,6 @@ through ``json_line``, which escapes them.
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from types import TracebackType
@@ -27,7 +25,7 @@ from crawler.analyze.relevance import Relevance, topic_labels
 from crawler.analyze.spam import find_spam
 from crawler.config import SourceConfig
 from crawler.crawl.tally import CrawlTally
-from crawler.records import article_record, published_iso, story_record
+from crawler.records import article_record, json_line, published_iso, story_record
 
 if TYPE_CHECKING:
     from crawler.crawl.runner import CrawlResult
@@ -44,9 +42,6 @@ _NOTES = {
     "sitemap_entries_cut": "sitemap entries beyond 50,000 in one file not read",
     "articles_deferred": "new articles left for the next crawl (FORUMWATCH_SITEMAP_MAX_ARTICLES)",
 }
-# What json.dumps(ensure_ascii=False) leaves raw and a terminal may still obey: DEL, C1, and
-# the line/paragraph separators that break line-based readers.
-_JSON_RAW = re.compile(r"[\x7f-\x9f\u2028\u2029]")
 
 
 def clean(value: object) -> str:
@@ -63,12 +58,6 @@ def _field(label: str, value: object) -> Text:
     """A dim ``label:`` and a literal value ('-' when empty)."""
     shown = clean(value) if value is not None and value != "" else "-"
     return Text.assemble((f"{label}:", "dim"), " ", shown)
-
-
-def json_line(record: Any) -> str:
-    """One JSON Lines record; every control character escaped (JSON escapes C0 itself)."""
-    line = json.dumps(record, ensure_ascii=False)
-    return _JSON_RAW.sub(lambda match: f"\\u{ord(match.group()):04x}", line)
 
 
 class CrawlProgress:
@@ -398,3 +387,39 @@ def counting_progress(console: Console, label: str, total: int) -> Iterator[Call
     with progress:
         task = progress.add_task(label, total=total)
         yield lambda n: progress.advance(task, n)
+
+
+def highlighted(snippet: Any, style: str = "bold reverse") -> Text:
+    """A ``crawler.search.snippets.Snippet`` as a rich ``Text``: its spans styled, every piece
+    shown literally (never markup) after ``clean``."""
+    shown = Text()
+    position = 0
+    for start, end in snippet.highlights:
+        shown.append(clean(snippet.text[position:start]))
+        shown.append(clean(snippet.text[start:end]), style=style)
+        position = end
+    shown.append(clean(snippet.text[position:]))
+    return shown
+
+
+def print_search_results(console: Console, results: Sequence[tuple[Any, Any, Any]]) -> None:
+    """``search``: per hit (article, title highlight, text snippet), a header line with the
+    highlighted title and a line of highlighted text."""
+    if not results:
+        console.print("no matching articles")
+        return
+    for article, title, snippet in results:
+        published = published_iso(article.published_on, article.published_at)
+        relevant = {True: " relevant", False: ""}.get(article.relevant, "")
+        header = Text.assemble(
+            (f"#{article.id}", "cyan"),
+            " ",
+            (published[:10] if published else "undated", "dim"),
+            " ",
+            (clean(article.source_id), "green"),
+            (relevant, "yellow"),
+            "  ",
+        )
+        header.append_text(highlighted(title) if title.text else Text("(untitled)", "dim"))
+        console.print(header, highlight=False)
+        console.print(Text("    ").append_text(highlighted(snippet)), highlight=False)

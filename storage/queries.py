@@ -21,6 +21,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, select
 
+from storage import search
 from storage.db import StorageError
 from storage.models import (
     MAX_RUN_ERRORS,
@@ -423,7 +424,8 @@ def store_articles(*, session: Session, articles: Sequence[NewArticle]) -> list[
 
     Also remembers each canonical URL as 'article' and each redirected link as 'redirect'. The
     new articles have no story yet: the caller assigns them in the same transaction
-    (``crawler.crawl.stories.assign_stories``).
+    (``crawler.crawl.stories.assign_stories``). The search index takes them in
+    (``storage.search.apply_pending``).
     """
     new_ids: dict[str, int] = {}
     for chunk in _chunks(articles):
@@ -435,6 +437,7 @@ def store_articles(*, session: Session, articles: Sequence[NewArticle]) -> list[
     new = [(i, a) for i, a in zip(result, articles, strict=True) if i is not None]
     _insert_html(session, new)
     _upsert_urls(session, _one_row_per_url(_article_url_rows(articles)))
+    search.apply_pending(session=session)  # the triggers queued the new articles
     return result
 
 
@@ -496,7 +499,7 @@ def update_extractions(*, session: Session, updates: Sequence[ArticleUpdate]) ->
 
     A Core UPDATE: ``Article`` objects already loaded in this session are not refreshed. The
     story index keeps the old signatures until the caller re-indexes them
-    (``crawler.crawl.stories.reindex``).
+    (``crawler.crawl.stories.reindex``); the search index is brought up to date.
     """
     if not updates:
         return 0
@@ -508,6 +511,7 @@ def update_extractions(*, session: Session, updates: Sequence[ArticleUpdate]) ->
             {"_article_id": item.id, **item.model_dump(include=_CONTENT_FIELDS)} for item in chunk
         ]
         changed += session.connection().execute(statement, rows).rowcount
+    search.apply_pending(session=session)  # the triggers queued changed titles and texts
     return changed
 
 

@@ -12,6 +12,7 @@ from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from storage.db import make_engine
+from storage.search import owned_by_search
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -23,7 +24,13 @@ def _configure(connection: Connection) -> None:
         target_metadata=target_metadata,
         compare_type=True,
         render_as_batch=True,  # SQLite alters tables by copying them
+        include_name=_include_name,
     )
+
+
+def _include_name(name: str | None, _type: str, _parents: object) -> bool:
+    """Autogenerate leaves the search index's objects alone (raw DDL of migration 0007)."""
+    return not owned_by_search(name)
 
 
 def run_offline() -> None:
