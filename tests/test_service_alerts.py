@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Callable
 from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,6 +51,35 @@ def baselines(db: str) -> int:
     return int(count)
 
 
+def column(site: HostileSite) -> Callable[[int], None]:
+    """A column ``/a/`` on ``site`` (robots.txt open); returns ``publish(n)``, which adds
+    article ``n``, published today, at the top of the column."""
+    site.routes["/robots.txt"] = lambda _r: Reply(
+        body=ROBOTS_OPEN.encode(), content_type="text/plain"
+    )
+    listed: list[tuple[str, str]] = []
+
+    def publish(n: int) -> None:
+        site.routes[article_path(n, "/a")] = page(fresh_page(n))
+        listed.insert(0, (article_path(n, "/a"), article_title(n)))
+        site.routes["/a/"] = page(list_page(listed))
+
+    return publish
+
+
+def polled_config(tmp_path: Path, site: HostileSite, http: HttpReceiver) -> Path:
+    """Source ``a`` polled every 2 s by a service ticking every second, one rule alerting
+    every relevant article to ``http``."""
+    return write_config(
+        tmp_path,
+        [source("a", site.url("/a/"), schedule="2s")],
+        db_url=f"sqlite:///{tmp_path / 'fw.db'}",
+        settings={"FORUMWATCH_STORE_INTERVAL": 0.2},
+        service={"tick": "1s", "jitter": "1s"},
+        alerts=[{"name": "论坛", "notify": [http.url(path="/hook")], "match": {}}],
+    )
+
+
 def kill(process: object) -> None:
     with suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)  # type: ignore[attr-defined]
@@ -60,26 +90,10 @@ def test_an_alert_stored_by_a_killed_service_is_delivered_once_by_the_next(
     tmp_path: Path,
 ) -> None:
     with HostileSite() as site, HttpReceiver() as http:
-        site.routes["/robots.txt"] = lambda _r: Reply(
-            body=ROBOTS_OPEN.encode(), content_type="text/plain"
-        )
-        column: list[tuple[str, str]] = []
-
-        def publish(n: int) -> None:
-            site.routes[article_path(n, "/a")] = page(fresh_page(n))
-            column.insert(0, (article_path(n, "/a"), article_title(n)))
-            site.routes["/a/"] = page(list_page(column))
-
+        publish = column(site)
         publish(1)
         db = f"sqlite:///{tmp_path / 'fw.db'}"
-        config = write_config(
-            tmp_path,
-            [source("a", site.url("/a/"), schedule="2s")],
-            db_url=db,
-            settings={"FORUMWATCH_STORE_INTERVAL": 0.2},
-            service={"tick": "1s", "jitter": "1s"},
-            alerts=[{"name": "论坛", "notify": [http.url(path="/hook")], "match": {}}],
-        )
+        config = polled_config(tmp_path, site, http)
         baseline = crawl(config)
         assert baseline.returncode == 0, baseline.stdout + baseline.stderr
         assert query(db, "SELECT count(*) FROM alerts") == [(0,)]
@@ -125,26 +139,10 @@ def test_serve_delivers_an_alert_within_seconds_of_its_article_being_stored(
     tmp_path: Path,
 ) -> None:
     with HostileSite() as site, HttpReceiver() as http:
-        site.routes["/robots.txt"] = lambda _r: Reply(
-            body=ROBOTS_OPEN.encode(), content_type="text/plain"
-        )
-        column: list[tuple[str, str]] = []
-
-        def publish(n: int) -> None:
-            site.routes[article_path(n, "/a")] = page(fresh_page(n))
-            column.insert(0, (article_path(n, "/a"), article_title(n)))
-            site.routes["/a/"] = page(list_page(column))
-
+        publish = column(site)
         publish(1)
         db = f"sqlite:///{tmp_path / 'fw.db'}"
-        config = write_config(
-            tmp_path,
-            [source("a", site.url("/a/"), schedule="2s")],
-            db_url=db,
-            settings={"FORUMWATCH_STORE_INTERVAL": 0.2},
-            service={"tick": "1s", "jitter": "1s"},
-            alerts=[{"name": "all", "notify": [http.url(path="/hook")], "match": {}}],
-        )
+        config = polled_config(tmp_path, site, http)
         log = tmp_path / "serve.log"
         service = start_cli(config, "serve", *LEASE, log=log)
         try:
