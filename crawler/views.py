@@ -423,3 +423,43 @@ def print_search_results(console: Console, results: Sequence[tuple[Any, Any, Any
         header.append_text(highlighted(title) if title.text else Text("(untitled)", "dim"))
         console.print(header, highlight=False)
         console.print(Text("    ").append_text(highlighted(snippet)), highlight=False)
+
+
+def print_tokens(console: Console, rows: Sequence[Any], *, as_json: bool = False) -> None:
+    """``tokens list``: every API token's id, name, role and dates (never the token)."""
+
+    def iso(value: Any) -> str | None:
+        return value.isoformat() if value is not None else None
+
+    if as_json:
+        for row in rows:
+            record = {
+                "id": row.id,
+                "name": row.name,
+                "role": row.role,
+                "created_at": iso(row.created_at),
+                "last_used_at": iso(row.last_used_at),
+                "revoked_at": iso(row.revoked_at),
+            }
+            print(json_line(record))
+        return
+    if not rows:
+        console.print("no tokens; create one with `forumwatch tokens create`")
+        return
+    table = Table()
+    for header in ("id", "name", "role", "created", "last used", "revoked"):
+        table.add_column(header)
+    for row in rows:
+        table.add_row(
+            str(row.id),
+            Text(clean(row.name)),
+            row.role,
+            _minute(row.created_at),
+            _minute(row.last_used_at),
+            _minute(row.revoked_at),
+        )
+    console.print(table)
+
+
+def _minute(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value is not None else "-"
