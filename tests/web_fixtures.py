@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
+from bench.zhtext import CITIES, Writer
 from crawler.config import Config, SourceConfig, parse_config
 from crawler.crawl.store import CrawlStore
 from crawler.web.app import create_app
@@ -19,7 +20,6 @@ from storage import tokens
 from storage.db import session_scope
 from storage.models import NewArticle, NewAttachment
 from tests.articles import new_article
-from tests.faults.newsroom import article_text
 
 SOURCES = [
     {"id": "a", "name": "甲站", "start_urls": ["https://a.example/"], "tags": ["gov"]},
@@ -31,7 +31,8 @@ HOSTILE_TITLE = '<script>alert("x")</script>城投 & ]]> <b>论坛</b>'
 
 def text_of(n: int, topic: str) -> str:
     """A body unique to ``n`` (no two are near-duplicates), opening with ``topic``."""
-    return topic + "\n" + re.sub(r"</?p>", "\n", article_text(n)).strip()
+    writer = Writer(random.Random(n), CITIES[n % len(CITIES)])
+    return topic + "\n" + "\n".join(writer.body(datetime(2024, 5, 1), "news", 400))
 
 
 def entry(n: int, title: str, text: str, published: date | None) -> dict[str, Any]:
@@ -39,9 +40,10 @@ def entry(n: int, title: str, text: str, published: date | None) -> dict[str, An
 
 
 def article(
-    n: int, source: str, title: str, text: str, published: date | None, **fields: Any
+    n: int, source: str, heading: str, body: str, published: date | None, **fields: Any
 ) -> NewArticle:
-    made = new_article(entry(n, title, text, published), source, n)
+    """Article ``n`` as the crawl would store it; ``fields`` replace stored values after."""
+    made = new_article(entry(n, heading, body, published), source, n)
     return made.model_copy(update=fields) if fields else made
 
 
@@ -70,10 +72,12 @@ def corpus() -> list[tuple[NewArticle, list[NewAttachment]]]:
             article(
                 4,
                 "c",
-                HOSTILE_TITLE,
+                "hostile",
                 text_of(4, "城投平台转型。<img src=x onerror=alert(1)>"),
                 day - timedelta(days=3),
                 url="javascript:alert(1)",
+                title=HOSTILE_TITLE,
+                text=text_of(4, "城投平台转型。<img src=x onerror=alert(1)>\x0b\ufffe"),
             ),
             [],
         ),
