@@ -4,10 +4,13 @@ serve``) in child processes; tokens made and listed by the CLI."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import signal
 import socket
+import sqlite3
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +21,8 @@ from sqlalchemy.engine import Engine
 
 from crawler.web.app import CONTENT_SECURITY_POLICY, create_app
 from crawler.web.server import WebServer, web_companion
-from storage.db import get_engine, reset_engines, upgrade_schema
+from storage import tokens
+from storage.db import get_engine, reset_engines, session_scope, upgrade_schema
 from tests.faults.hostile import free_port
 from tests.fixtures_sites import run_cli, start_cli
 from tests.web_fixtures import SOURCES, corpus, make_config, new_token, store_corpus
@@ -86,6 +90,41 @@ def test_web_server_thread_answers_real_http(sqlite_engine: Engine) -> None:
         assert server.stop()
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{server.url}/api/health", timeout=1)
+
+
+def test_many_tokens_used_at_once_for_the_first_time(sqlite_engine: Engine) -> None:
+    """30 requests at once, each with a token never used (each records its first use, a
+    write), while a crawl holds the write lock for a second: none waits for a database
+    connection it can never get (a request holding its read connection while waiting for a
+    writer's drained the pool: every request hung)."""
+    fresh = [new_token(sqlite_engine, "reader") for _ in range(30)]
+    database = sqlite_engine.url.database
+    assert database is not None
+    crawl = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
+    crawl.execute("BEGIN IMMEDIATE")
+    threading.Timer(1.0, lambda: crawl.execute("COMMIT")).start()
+    server = WebServer(create_app(sqlite_engine, make_config(sqlite_engine)), "127.0.0.1", 0)
+    server.start()
+    try:
+
+        async def burst() -> list[int]:
+            async with httpx.AsyncClient(base_url=server.url, timeout=WAIT) as client:
+                answers = await asyncio.gather(
+                    *(
+                        client.get("/api/articles", headers={"Authorization": f"Bearer {token}"})
+                        for token in fresh
+                    )
+                )
+            return [answer.status_code for answer in answers]
+
+        started = time.monotonic()
+        assert asyncio.run(burst()) == [200] * len(fresh)
+        assert time.monotonic() - started < WAIT
+    finally:
+        assert server.stop()
+        crawl.close()
+    with session_scope(sqlite_engine) as session:
+        assert all(row.last_used_at is not None for row in tokens.list_tokens(session=session))
 
 
 def test_web_companion_survives_a_taken_port_and_follows_reloads(sqlite_engine: Engine) -> None:
