@@ -56,7 +56,7 @@ MAX_OFFSET: Final = 10_000
 # -- shared parameters ------------------------------------------------------------------------
 
 
-def article_filter(
+async def article_filter(
     source: Annotated[list[str] | None, Query(description="Only these sources (any)")] = None,
     tag: Annotated[list[str] | None, Query(description="Only sources with these tags")] = None,
     since: Annotated[date | None, Query(description="Published on or after (YYYY-MM-DD)")] = None,
