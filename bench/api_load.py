@@ -179,7 +179,9 @@ class Tally:
         self.errors: Counter[str] = Counter()
         self.locked = 0
 
-    def record(self, kind: str, seconds: float, answer: httpx.Response | None, error: str = "") -> None:
+    def record(
+        self, kind: str, seconds: float, answer: httpx.Response | None, error: str = ""
+    ) -> None:
         self.latencies[kind].append(seconds)
         if answer is not None and answer.status_code != 200:
             self.errors[f"{kind}: HTTP {answer.status_code}"] += 1
@@ -229,10 +231,7 @@ async def load(base: str, token: str, clients: int, seconds: float, articles: in
         base_url=base, headers=headers, limits=limits, timeout=60
     ) as client:
         await asyncio.gather(
-            *(
-                client_loop(client, tally, random.Random(n), articles, until)
-                for n in range(clients)
-            )
+            *(client_loop(client, tally, random.Random(n), articles, until) for n in range(clients))
         )
     return tally
 
@@ -280,7 +279,9 @@ def main() -> int:
     parser.add_argument("--writer", nargs=2, metavar=("URL", "FIRST"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.writer:
-        writer(args.writer[0], int(args.writer[1]), args.write_batch, args.write_every, args.seconds)
+        writer(
+            args.writer[0], int(args.writer[1]), args.write_batch, args.write_every, args.seconds
+        )
         return 0
     with tempfile.TemporaryDirectory(prefix="fw-api-load-") as tmp:
         folder = Path(tmp)
@@ -337,7 +338,9 @@ def main() -> int:
         "server_tracebacks": server_log.count("Traceback"),
         "written": written,
     }
-    print(f"{args.clients} clients, {result['seconds']} s, corpus {args.articles} articles (SQLite)")
+    print(
+        f"{args.clients} clients, {result['seconds']} s, corpus {args.articles} articles (SQLite)"
+    )
     print(
         f"  all: {result['requests']} requests, {result['requests_per_s']} req/s, "
         f"p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, p99 {result['p99_ms']} ms"

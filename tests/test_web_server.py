@@ -208,3 +208,12 @@ def test_serve_serves_the_web_app_unless_told_not_to(sqlite_engine: Engine, tmp_
             httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1)
     finally:
         stop(quiet)
+
+
+def test_web_config_is_validated() -> None:
+    from crawler.config import ConfigError, parse_config
+
+    assert parse_config({}).web.host == "127.0.0.1" and parse_config({}).web.port == 8080
+    for bad, field in (({"port": 70000}, "web.port"), ({"hots": "x"}, "web.hots")):
+        with pytest.raises(ConfigError, match=field.replace(".", r"\.")):
+            parse_config({"web": bad})
