@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench bench-backfill bench-routine bench-serve bench-relevance bench-dedup bench-adaptive bench-alerts bench-search clean
+.PHONY: install demo test lint bench bench-backfill bench-routine bench-serve bench-relevance bench-dedup bench-adaptive bench-alerts bench-search bench-api clean
 
 install: $(STAMP)
 
@@ -30,7 +30,7 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-bench: install bench-relevance bench-dedup bench-backfill bench-routine bench-serve bench-adaptive bench-alerts bench-search
+bench: install bench-relevance bench-dedup bench-backfill bench-routine bench-serve bench-adaptive bench-alerts bench-search bench-api
 
 bench-dedup: install
 	$(BIN)/python bench/dedup.py
@@ -55,6 +55,9 @@ bench-alerts: install
 
 bench-search: install
 	$(BIN)/python bench/search.py
+
+bench-api: install
+	$(BIN)/python bench/api_load.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info demo-data

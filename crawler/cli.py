@@ -30,7 +30,7 @@ from rich.text import Text
 
 from crawler import views
 from crawler.config import Config, ConfigError, load_config
-from crawler.records import story_record
+from crawler.records import alert_record, story_record
 
 if TYPE_CHECKING:
     from crawler.crawl.runner import CrawlResult
@@ -478,6 +478,17 @@ def serve(
         bool,
         typer.Option("--no-alerts", help="Don't deliver alerts (they wait in the outbox)."),
     ] = False,
+    web: Annotated[
+        bool | None,
+        typer.Option("--web/--no-web", help="Serve the web app and API too (default web.enabled)."),
+    ] = None,
+    host: Annotated[
+        str | None, typer.Option(help="The web app's address (default web.host, 127.0.0.1).")
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(min=0, max=65535, help="The web app's port (default web.port, 8080)."),
+    ] = None,
 ) -> None:
     """Run the service: poll every source on its schedule, due sources together in one crawl,
     until stopped (SIGTERM, Ctrl-C); SIGHUP re-reads the configuration.
@@ -506,7 +517,10 @@ def serve(
         tick=tick_every,
         lease_ttl=timedelta(seconds=lease_ttl),
         lease_renew=timedelta(seconds=lease_renew),
-        companions=default_companions(alerts=not no_alerts),
+        companions=[
+            *default_companions(alerts=not no_alerts),
+            *_web_companions(config, web, host, port),
+        ],
     )
     code = run_service(engine, config, state.config_path, options)
     if code:
@@ -517,8 +531,115 @@ def serve(
 def schedule() -> None:
     """The service (the former name of ``serve``)."""
     serve(
-        once=False, tick=None, log_level="INFO", lease_ttl=45.0, lease_renew=10.0, no_alerts=False
+        once=False,
+        tick=None,
+        log_level="INFO",
+        lease_ttl=45.0,
+        lease_renew=10.0,
+        no_alerts=False,
+        web=None,
+        host=None,
+        port=None,
     )
+
+
+def _web_companions(
+    config: Config, web: bool | None, host: str | None, port: int | None
+) -> list[Any]:
+    """``serve``'s web companion, unless switched off (``--no-web`` or ``web.enabled: false``)."""
+    if not (config.web.enabled if web is None else web):
+        return []
+    from crawler.web.server import web_companion
+
+    return [web_companion(host, port)]
+
+
+@app.command()
+def web(
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on (default web.host, 127.0.0.1).")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(min=0, max=65535, help="Port (default web.port, 8080).")
+    ] = None,
+) -> None:
+    """Serve the HTTP API, Atom feeds and web UI alone (``serve`` serves them beside its crawls).
+    Every route but /api/health needs a token (``forumwatch tokens create``)."""
+    import logging
+
+    from crawler.web.server import serve_forever
+
+    config = _config()
+    engine = _engine(config)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        serve_forever(
+            engine, config, host or config.web.host, config.web.port if port is None else port
+        )
+    except OSError as exc:
+        where = f"{host or config.web.host}:{config.web.port if port is None else port}"
+        raise _fail(f"cannot listen on {where}: {exc.strerror or exc}") from None
+
+
+tokens_app = typer.Typer(
+    help="HTTP API tokens: create (shown once), list, revoke.", no_args_is_help=True
+)
+app.add_typer(tokens_app, name="tokens")
+
+
+@tokens_app.command("create")
+def tokens_create(
+    role: Annotated[str, typer.Option(help="reader (reads) or admin (also changes things).")] = (
+        "reader"
+    ),
+    name: Annotated[str, typer.Option(help="A label to recognize the token by.")] = "",
+) -> None:
+    """Create a token and print it once (only its hash is stored)."""
+    from storage import tokens
+    from storage.db import session_scope
+    from storage.models import TOKEN_ROLES
+
+    if role not in TOKEN_ROLES:
+        raise typer.BadParameter(f"{role!r} is not one of reader, admin", param_hint="--role")
+    engine = _engine(_config(), create=True)
+    with session_scope(engine, write=True) as session:
+        row, token = tokens.create_token(session=session, name=name or role, role=role)
+    err_console.print(
+        Text(f"token {row.id} ({role}) created; it is shown once, keep it:"), highlight=False
+    )
+    print(token)
+
+
+@tokens_app.command("list")
+def tokens_list(
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines, one token a line.")] = False,
+) -> None:
+    """Every token: id, name, role, created, last used, revoked (never the token itself)."""
+    from storage import tokens
+    from storage.db import session_scope
+
+    engine = _engine(_config())
+    with session_scope(engine) as session:
+        rows = tokens.list_tokens(session=session)
+    views.print_tokens(console, rows, as_json=as_json)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(
+    token_id: Annotated[int, typer.Argument(help="The token's id (see list).")],
+) -> None:
+    """Revoke a token: it stops working at once."""
+    from storage import tokens
+    from storage.db import session_scope
+
+    engine = _engine(_config())
+    with session_scope(engine, write=True) as session:
+        revoked = tokens.revoke_token(session=session, token_id=token_id)
+    if not revoked:
+        raise _fail(f"no live token with id {token_id}")
+    err_console.print(f"token {token_id} revoked")
 
 
 alerts_app = typer.Typer(
@@ -550,7 +671,7 @@ def alerts(
         )
     if as_json:
         for row in rows:
-            print(views.json_line(_alert_record(row)))
+            print(views.json_line(alert_record(row)))
         return
     if not rows:
         console.print("no alerts", highlight=False)
@@ -585,31 +706,6 @@ def alerts(
             if delivery["last_error"]:
                 line.append(views.clean(f"  error: {delivery['last_error']}"), "red")
             console.print(line, highlight=False, soft_wrap=True)
-
-
-def _alert_record(row: Any) -> dict[str, Any]:
-    def iso(value: Any) -> Any:
-        return value.isoformat() if value is not None else None
-
-    return {
-        "id": row.id,
-        "rule": row.rule,
-        "kind": row.kind,
-        "mode": row.mode,
-        "source_id": row.source_id,
-        "story_id": row.story_id,
-        "matched": row.matched,
-        "created_at": iso(row.created_at),
-        "payload": row.payload,
-        "deliveries": [
-            {
-                **{k: v for k, v in d.items() if k not in ("next_attempt_at", "sent_at")},
-                "next_attempt_at": iso(d["next_attempt_at"]),
-                "sent_at": iso(d["sent_at"]),
-            }
-            for d in row.deliveries
-        ],
-    }
 
 
 @alerts_app.command("test")

@@ -275,6 +275,18 @@ class ServiceConfig(BaseModel):
         return value
 
 
+class WebConfig(BaseModel):
+    """The HTTP API and web UI (``forumwatch web``; ``forumwatch serve`` serves them too)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    """Whether ``forumwatch serve`` serves the web app (``--web/--no-web`` overrides)."""
+    host: str = Field(default="127.0.0.1", min_length=1, max_length=255)
+    """The address to listen on: loopback by default; put a TLS proxy in front to expose it."""
+    port: int = Field(default=8080, ge=1, le=65535)
+
+
 class Config(BaseModel):
     """The whole file."""
 
@@ -291,6 +303,7 @@ class Config(BaseModel):
     service: ServiceConfig = Field(default_factory=ServiceConfig)
     alerts: list[AlertRule] = Field(default_factory=list)
     health: HealthConfig = Field(default_factory=HealthConfig)
+    web: WebConfig = Field(default_factory=WebConfig)
     aliases: list[list[str]] = Field(default_factory=list)
     """Keyword alias groups for alert rules, added to the built-in ones
     (``crawler/data/aliases.yaml``): a keyword of a group matches any of its members."""

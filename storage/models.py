@@ -407,6 +407,45 @@ class HttpValidator(SQLModel, table=True):
     checked_at: datetime
 
 
+TokenRole = Literal["reader", "admin"]
+TOKEN_ROLES: Final = frozenset(get_args(TokenRole))
+
+
+class ApiToken(SQLModel, table=True):
+    """An HTTP API token: only its SHA-256 is stored; the token itself is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    role: str = "reader"
+    """One of ``TOKEN_ROLES``: a reader reads, an admin also changes things."""
+    token_hash: str = Field(unique=True)
+    """Hex SHA-256 of the token."""
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class SavedSearch(SQLModel, table=True):
+    """A query with its filters, saved by an analyst; with ``notify`` channels it is also an
+    alert rule (named ``search:<name>``)."""
+
+    __tablename__ = "saved_searches"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    query: str = Field(sa_type=Text)
+    filters: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    """The filters of ``storage.search.ArticleFilter`` by name (dates as ISO strings)."""
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: int | None = Field(default=None, foreign_key="api_tokens.id", ondelete="SET NULL")
+    notify: list[str] = Field(default_factory=list, sa_type=JSON)
+    """Apprise URLs: not empty makes the saved search an alert rule."""
+    alert_mode: str = "instant"
+    """``instant`` or ``digest`` (see ``AlertRule.mode``)."""
+
+
 @dataclass(frozen=True, slots=True)
 class SourceRecord:
     """A configured source, as ``sync_sources`` mirrors it into ``sources``."""
