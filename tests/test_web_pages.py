@@ -30,7 +30,8 @@ def site(module_db_url: str) -> Iterator[tuple[str, Corpus]]:
     engine = get_engine(module_db_url)
     upgrade_schema(engine)
     corpus = seed(engine)
-    config = parse_config({"database": module_db_url, "sources": []})
+    configured = {"id": "jst", "name": "省住房和城乡建设厅", "start_urls": ["http://jst.example/"]}
+    config = parse_config({"database": module_db_url, "sources": [configured]})
     server = WebServer(create_app(engine, config), port=0)
     server.start()
     try:
@@ -194,6 +195,12 @@ def test_story_and_sources_pages(client: httpx.Client, site: tuple[str, Corpus])
     sources = client.get("/sources").text
     assert 'class="state state-failing"' in sources and "HTTP 503 × 1" in sources
     assert "3 failed crawls in a row: HTTP 503" in sources
+    # configured but never crawled: listed, not judged yet
+    assert re.search(
+        r"省住房和城乡建设厅</strong>.*?jst</span></td>\s*<td[^>]*><span class=\"hint\">尚未评估",
+        sources,
+        re.S,
+    )
 
 
 def test_language_from_query_cookie_or_browser(site: tuple[str, Corpus]) -> None:

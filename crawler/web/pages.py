@@ -39,7 +39,7 @@ from crawler.web import auth, i18n, render
 from storage import browse, health, queries, story_index
 from storage import search as store
 from storage.db import session_scope
-from storage.models import Article, Source
+from storage.models import Article
 from storage.tokens import find_token
 
 TEMPLATES_DIR: Final = Path(__file__).resolve().parent / "templates"
@@ -51,6 +51,7 @@ LANG_COOKIE: Final = "fw_lang"
 SEEN_COOKIE: Final = "fw_seen"
 SINCE_COOKIE: Final = "fw_since"
 YEAR: Final = 365 * 24 * 3600
+TOKEN_MAX_AGE: Final = 30 * 24 * 3600
 MAX_QUERY: Final = 2000
 
 _environment = Environment(
@@ -204,7 +205,13 @@ def login(
         return _page(request, "login.html", {**context, "track_visit": False}, status_code=401)
     response = RedirectResponse(_next_path(next), status_code=status.HTTP_303_SEE_OTHER)
     response.set_cookie(
-        auth.COOKIE, token, max_age=30 * 24 * 3600, path="/", httponly=True, samesite="strict"
+        auth.COOKIE,
+        token,
+        max_age=TOKEN_MAX_AGE,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",  # behind a TLS proxy that says so
     )
     return response
 
@@ -386,8 +393,8 @@ def _not_found(request: Request) -> Response:
 
 @dataclass(frozen=True)
 class _SourceRow:
-    source: Source | None
     source_id: str
+    name: str
     overview: health.HealthOverview | None
     article_count: int
 
@@ -397,15 +404,19 @@ def sources_page(request: Request, _viewer: Viewer) -> Response:
     with _session(request) as session:
         overview = queries.source_overview(session=session)
         healths = health.health_overview(session=session)
-    known = {item.source.id: item for item in overview}
+    names = {item.source.id: item.source.name for item in overview}
+    counts = {item.source.id: item.article_count for item in overview}
+    config = getattr(request.app.state, "config", None)
+    for source in getattr(config, "sources", None) or []:  # configured, never crawled yet
+        names.setdefault(source.id, source.name)
     rows = [
         _SourceRow(
-            known[source_id].source if source_id in known else None,
             source_id,
+            names.get(source_id, source_id),
             healths.get(source_id),
-            known[source_id].article_count if source_id in known else 0,
+            counts.get(source_id, 0),
         )
-        for source_id in sorted(set(known) | set(healths))
+        for source_id in sorted(set(names) | set(healths))
     ]
     return _page(request, "sources.html", {"rows": rows})
 
