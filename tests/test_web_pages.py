@@ -112,6 +112,7 @@ def test_hostile_text_is_escaped_and_javascript_urls_are_never_links(
         f"/stories/{corpus.hostile_story}",
         "/new",
         "/sources",
+        "/alerts",
     ]
     for path in paths:
         response = client.get(path)
@@ -201,6 +202,14 @@ def test_story_and_sources_pages(client: httpx.Client, site: tuple[str, Corpus])
         sources,
         re.S,
     )
+
+
+def test_alerts_page(client: httpx.Client, site: tuple[str, Corpus]) -> None:
+    html = client.get("/alerts").text
+    assert f'<a href="/stories/{site[1].hostile_story}">&lt;script&gt;alert(1)' in html
+    assert "上海城投新闻网：正常 → 失败" in html  # a health alert, in words
+    assert html.count('class="badge delivery-pending"') == 3
+    assert "mailtos://analyst:****@mail.example" in html
 
 
 def test_language_from_query_cookie_or_browser(site: tuple[str, Corpus]) -> None:

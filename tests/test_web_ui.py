@@ -231,6 +231,11 @@ def test_source_health_page(reader: Reader, served: tuple[str, Corpus, Any]) -> 
     assert "失败" in failing and "HTTP 503" in failing and "TimeoutError × 1" in failing
     assert "正常" in rows["gov_hz"].inner_text()
     reader.shot("sources")
+    reader.page.click("a[href='/alerts']")
+    reader.page.wait_for_url("**/alerts")
+    assert HOSTILE_TITLE in reader.page.inner_text("#alerts")
+    reader.shot("alerts")
+    assert reader.dialogs == []
 
 
 def test_language_switch_is_remembered(reader: Reader, served: tuple[str, Corpus, Any]) -> None:

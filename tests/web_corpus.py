@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from storage import queries, story_index, tokens
+from storage import alerts, queries, story_index, tokens
 from storage.db import session_scope
 from storage.models import CrawlRun, NewArticle, NewAttachment, SourceHealth, SourceRecord
 from tests.articles import new_article
@@ -182,6 +182,7 @@ def seed(engine: Engine, now: datetime | None = None) -> Corpus:
             ],
         )
         _health(session, now)
+        _alerts(session, hostile, stories[1])
         _, token = tokens.create_token(session=session, name="analyst", role="reader")
     return Corpus(token, forum, repost, summit, notice, hostile, stories[0], stories[1])
 
@@ -225,4 +226,38 @@ def _health(session: Any, now: datetime) -> None:
         CrawlRun(
             source_id="gov_hz", started_at=now - day / 24, finished_at=now - day / 24, status="ok"
         )
+    )
+
+
+def _alerts(session: Any, article_id: int, story_id: int) -> None:
+    alerts.add_alert(
+        session=session,
+        rule="城投论坛",
+        dedupe_key=f"story:{story_id}",
+        channels=[("c1", "mailtos://analyst:****@mail.example"), ("c2", "json://hooks.example/fw")],
+        article_id=article_id,
+        story_id=story_id,
+        source_id="news_sh",
+        matched=["城投", "论坛"],
+        payload={
+            "title": HOSTILE_TITLE,
+            "url": JAVASCRIPT_URL,
+            "source_id": "news_sh",
+            "source_name": "上海城投新闻网",
+            "published_on": "2025-05-06",
+        },
+    )
+    alerts.add_alert(
+        session=session,
+        rule="health",
+        kind="health",
+        dedupe_key="health:news_sh:1",
+        channels=[("c1", "mailtos://analyst:****@mail.example")],
+        source_id="news_sh",
+        payload={
+            "source_id": "news_sh",
+            "from": "ok",
+            "to": "failing",
+            "reason": "3 failed crawls in a row: HTTP 503",
+        },
     )

@@ -2,7 +2,7 @@
 
 ``router`` serves ``/login`` (paste a token: it becomes the HttpOnly, SameSite=Strict cookie
 ``fw_token``), ``/logout``, ``/`` (search with filters and highlighted snippets), ``/articles/{id}``,
-``/stories/{id}``, ``/sources`` (health) and ``/new`` (articles stored since the last visit).
+``/stories/{id}``, ``/sources`` (health), ``/alerts`` (recent alerts and their deliveries) and ``/new`` (articles stored since the last visit).
 Every page but the login form needs a live token (``crawler.web.auth``); without one it
 redirects to ``/login``. Chinese and English (``crawler.web.i18n``): ``?lang=`` switches and a
 cookie remembers it.
@@ -36,7 +36,7 @@ from sqlmodel import Session
 from crawler.search.query import parse
 from crawler.search.snippets import highlight, snippet
 from crawler.web import auth, i18n, render
-from storage import browse, health, queries, story_index
+from storage import alerts, browse, health, queries, story_index
 from storage import search as store
 from storage.db import session_scope
 from storage.models import Article
@@ -45,6 +45,7 @@ from storage.tokens import find_token
 TEMPLATES_DIR: Final = Path(__file__).resolve().parent / "templates"
 PAGE_SIZE: Final = 20
 NEW_LIMIT: Final = 200
+ALERTS_LIMIT: Final = 100
 VISIT_GAP: Final = timedelta(minutes=30)
 FIRST_VISIT_DAYS: Final = 7
 LANG_COOKIE: Final = "fw_lang"
@@ -419,6 +420,14 @@ def sources_page(request: Request, _viewer: Viewer) -> Response:
         for source_id in sorted(set(names) | set(healths))
     ]
     return _page(request, "sources.html", {"rows": rows})
+
+
+@router.get("/alerts")
+def alerts_page(request: Request, _viewer: Viewer) -> Response:
+    with _session(request) as session:
+        rows = alerts.recent_alerts(session=session, limit=ALERTS_LIMIT)
+        names = _source_names(session)
+    return _page(request, "alerts.html", {"rows": rows, "names": names})
 
 
 @router.get("/new")
