@@ -245,6 +245,8 @@ def test_language_switch_is_remembered(reader: Reader, served: tuple[str, Corpus
     reader.page.wait_for_url("**lang=en*")
     assert "Search" in reader.page.inner_text(".bar")
     assert reader.page.get_attribute("html", "lang") == "en"
+    assert reader.page.get_attribute("input[name=q]", "placeholder", timeout=TIMEOUT_MS)
+    reader.shot("search-en")
     reader.goto("/sources")  # no ?lang=: the cookie remembers
     assert reader.page.inner_text("h1") == "Source health"
     reader.shot("sources-en")
