@@ -30,7 +30,7 @@ from rich.text import Text
 
 from crawler import views
 from crawler.config import Config, ConfigError, load_config
-from crawler.records import story_record
+from crawler.records import alert_record, story_record
 
 if TYPE_CHECKING:
     from crawler.crawl.runner import CrawlResult
@@ -671,7 +671,7 @@ def alerts(
         )
     if as_json:
         for row in rows:
-            print(views.json_line(_alert_record(row)))
+            print(views.json_line(alert_record(row)))
         return
     if not rows:
         console.print("no alerts", highlight=False)
@@ -706,31 +706,6 @@ def alerts(
             if delivery["last_error"]:
                 line.append(views.clean(f"  error: {delivery['last_error']}"), "red")
             console.print(line, highlight=False, soft_wrap=True)
-
-
-def _alert_record(row: Any) -> dict[str, Any]:
-    def iso(value: Any) -> Any:
-        return value.isoformat() if value is not None else None
-
-    return {
-        "id": row.id,
-        "rule": row.rule,
-        "kind": row.kind,
-        "mode": row.mode,
-        "source_id": row.source_id,
-        "story_id": row.story_id,
-        "matched": row.matched,
-        "created_at": iso(row.created_at),
-        "payload": row.payload,
-        "deliveries": [
-            {
-                **{k: v for k, v in d.items() if k not in ("next_attempt_at", "sent_at")},
-                "next_attempt_at": iso(d["next_attempt_at"]),
-                "sent_at": iso(d["sent_at"]),
-            }
-            for d in row.deliveries
-        ],
-    }
 
 
 @alerts_app.command("test")

@@ -6,13 +6,16 @@ Fields (documented in README; later issues only add fields):
 time), ``author``, ``origin``, ``site_name``, ``language``, ``fetched_at`` (ISO 8601, UTC),
 ``flags`` (quality flag codes), ``relevant``, ``relevance_score``, ``topics`` (topic ids) and
 ``event`` (``{name, city, start, end}`` or null), ``story_id``. ``search --json`` adds ``score``,
-``snippet`` and ``highlights`` (``[start, end]`` character offsets in ``snippet``).
+``snippet`` and ``highlights`` (``[start, end]`` character offsets in ``snippet``); ``show
+--json`` adds ``siblings`` and ``attachments``. Also the records of sources (``sources --json``)
+and alerts (``alerts --json``). The HTTP API answers with these same records.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -72,6 +75,76 @@ def search_record(
         "score": score,
         "snippet": snippet_text,
         "highlights": [[start, end] for start, end in highlights],
+    }
+
+
+def article_detail_record(
+    article: Any, attachments: Sequence[Any], siblings: Sequence[Any] = ()
+) -> dict[str, Any]:
+    """``show --json``: the article's record plus its attachments and story siblings."""
+    record = article_record(article)
+    record["siblings"] = [
+        {"id": s.id, "source": s.source_id, "url": s.url, "title": s.title, "story_id": s.story_id}
+        for s in siblings
+    ]
+    record["attachments"] = [
+        {
+            "url": attachment.url,
+            "title": attachment.title,
+            "content_type": attachment.content_type,
+            "size": attachment.size,
+        }
+        for attachment in attachments
+    ]
+    return record
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def source_record(source: Any, info: Any, state: Any) -> dict[str, Any]:
+    """``sources --json``: a configured source (``SourceConfig``), its ``SourceOverview``
+    (latest run, article count) and its ``HealthOverview`` (either may be None)."""
+    run = info.last_run if info else None
+    row = state.health if state else None
+    return {
+        "id": source.id,
+        "name": source.name,
+        "state": row.state if row else ("unknown" if run else "never crawled"),
+        "state_since": _iso(row.since if row else None),
+        "reason": row.reason if row else None,
+        "last_run": _iso(run.started_at if run else None),
+        "status": run.status if run else "never crawled",
+        "last_success": _iso(state.last_success_at if state else None),
+        "last_new_article": _iso(state.last_new_article_at if state else None),
+        "new_in_last_run": run.new_articles if run else 0,
+        "failed_in_last_run": run.failed if run else 0,
+        "articles": info.article_count if info else 0,
+        "errors": dict(state.errors) if state else {},
+    }
+
+
+def alert_record(row: Any) -> dict[str, Any]:
+    """``alerts --json``: a ``storage.alerts.AlertRow`` with its deliveries."""
+    return {
+        "id": row.id,
+        "rule": row.rule,
+        "kind": row.kind,
+        "mode": row.mode,
+        "source_id": row.source_id,
+        "story_id": row.story_id,
+        "matched": row.matched,
+        "created_at": _iso(row.created_at),
+        "payload": row.payload,
+        "deliveries": [
+            {
+                **{k: v for k, v in d.items() if k not in ("next_attempt_at", "sent_at")},
+                "next_attempt_at": _iso(d["next_attempt_at"]),
+                "sent_at": _iso(d["sent_at"]),
+            }
+            for d in row.deliveries
+        ],
     }
 
 

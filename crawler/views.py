@@ -25,7 +25,14 @@ from crawler.analyze.relevance import Relevance, topic_labels
 from crawler.analyze.spam import find_spam
 from crawler.config import SourceConfig
 from crawler.crawl.tally import CrawlTally
-from crawler.records import article_record, json_line, published_iso, story_record
+from crawler.records import (
+    article_detail_record,
+    article_record,
+    json_line,
+    published_iso,
+    source_record,
+    story_record,
+)
 
 if TYPE_CHECKING:
     from crawler.crawl.runner import CrawlResult
@@ -150,20 +157,7 @@ def print_article_json(
     article: Any, attachments: Sequence[Any], siblings: Sequence[Any] = ()
 ) -> None:
     """``show --json``: the article's JSON Lines record plus its attachments and story siblings."""
-    record = article_record(article)
-    record["siblings"] = [
-        {"id": s.id, "source": s.source_id, "url": s.url, "title": s.title, "story_id": s.story_id}
-        for s in siblings
-    ]
-    record["attachments"] = [
-        {
-            "url": attachment.url,
-            "title": attachment.title,
-            "content_type": attachment.content_type,
-            "size": attachment.size,
-        }
-        for attachment in attachments
-    ]
+    record = article_detail_record(article, attachments, siblings)
     print(json_line(record))
 
 
@@ -302,29 +296,10 @@ def print_sources(
 ) -> None:
     """One row per configured source: health state (and since when, why), last run, last
     success, last new article, articles, and the errors of its recent runs by kind."""
-    rows: list[dict[str, Any]] = []
-    for source in sources:
-        info = overview.get(source.id)
-        run = info.last_run if info else None
-        state = (health or {}).get(source.id)
-        row = state.health if state else None
-        rows.append(
-            {
-                "id": source.id,
-                "name": source.name,
-                "state": row.state if row else ("unknown" if run else "never crawled"),
-                "state_since": _iso(row.since if row else None),
-                "reason": row.reason if row else None,
-                "last_run": _iso(run.started_at if run else None),
-                "status": run.status if run else "never crawled",
-                "last_success": _iso(state.last_success_at if state else None),
-                "last_new_article": _iso(state.last_new_article_at if state else None),
-                "new_in_last_run": run.new_articles if run else 0,
-                "failed_in_last_run": run.failed if run else 0,
-                "articles": info.article_count if info else 0,
-                "errors": dict(state.errors) if state else {},
-            }
-        )
+    rows = [
+        source_record(source, overview.get(source.id), (health or {}).get(source.id))
+        for source in sources
+    ]
     if as_json:
         for row in rows:
             print(json_line(row))
@@ -362,10 +337,6 @@ _STATE_STYLES = {
     "blocked": "red",
     "failing": "red",
 }
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def _short(value: str | None) -> Text:

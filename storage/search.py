@@ -413,6 +413,12 @@ def _filter_sql(
     return conditions
 
 
+def filter_conditions(*, session: Session, filters: ArticleFilter) -> list[ColumnElement[bool]]:
+    """The SQL conditions of ``filters`` on the ``articles`` table, for other listings (the
+    HTTP API's article pages): the same semantics as a search's filters."""
+    return _filter_sql(session, filters, _articles(), session.get_bind().dialect.name)
+
+
 def _json_has_any(value: Any, wanted: Sequence[str], dialect: str) -> ColumnElement[bool]:
     if dialect == "sqlite":
         each = func.json_each(value).table_valued("value")
@@ -562,6 +568,21 @@ def iter_matches(
         if len(ids) < batch_size:
             return
         after = ids[-1]
+
+
+def newest_matches(
+    *,
+    session: Session,
+    clauses: Sequence[Clause],
+    filters: ArticleFilter = ArticleFilter(),  # noqa: B008 (frozen, never mutated)
+    limit: int = 50,
+) -> list[Article]:
+    """The ``limit`` matching articles stored last, newest first (what a feed shows)."""
+    candidates = _candidates(session, _plan(clauses, _syntax(session)), filters)
+    statement = candidates.statement.order_by(candidates.order.desc()).limit(max(limit, 0))
+    ids = [row[0] for row in session.connection().execute(statement)]
+    articles = _load(session, ids)
+    return [articles[i] for i in ids if i in articles]
 
 
 def _syntax(session: Session) -> _Syntax:

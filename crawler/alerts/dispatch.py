@@ -41,6 +41,7 @@ from sqlalchemy.engine import Engine
 
 from crawler.alerts import message as messages
 from crawler.alerts.channels import HEALTH_RULE, channel_urls, sending_url
+from crawler.alerts.searches import with_saved_searches
 from crawler.config import Config
 from storage import alerts as outbox
 from storage.alerts import ClaimedDelivery
@@ -192,6 +193,8 @@ def dispatch_due(
     docstring. Never raises for a failed send; database errors propagate."""
     summary = DispatchSummary()
     tz = ZoneInfo(config.timezone)
+    with session_scope(engine) as session:  # saved searches with channels are rules too
+        config = with_saved_searches(config, session=session)
     fixed_now = now
     while True:
         moment = fixed_now or datetime.now(UTC)

@@ -8,6 +8,10 @@ baselined source and each rule that matches it (``crawler.alerts.rules``), an al
 story (in this batch, this crawl or any later one) add nothing. An instant rule's deliveries are
 due at once, a digest rule's at its next ``digest_at`` in the config's time zone.
 
+The rules are the config's ``alerts`` and the saved searches with channels
+(``crawler.alerts.searches.with_saved_searches``, appended when the crawl starts), matched with
+search's semantics.
+
 A source not baselined when the crawl started does not alert during that crawl: its first crawl
 stores its backlog silently (``RunRecorder`` marks it baselined when that crawl finishes).
 """
@@ -25,6 +29,7 @@ from crawler.alerts import channels as channel_keys
 from crawler.alerts.keywords import KeywordMatcher
 from crawler.alerts.message import excerpt
 from crawler.alerts.rules import ArticleFacts, match_rule
+from crawler.alerts.searches import SearchAlertRule, match_search
 from crawler.config import AlertRule, Config, SourceConfig
 from storage import alerts as outbox
 from storage.models import NewArticle
@@ -97,6 +102,7 @@ class ArticleAlerter:
             published_on=article.published_on,
             published_at=article.published_at,
             story_first_seen=story_first_seen,
+            language=article.language,
         )
 
     def payload(self, article: NewArticle) -> dict[str, object]:
@@ -132,7 +138,10 @@ class ArticleAlerter:
         for item in alerting:
             facts = self.facts(item.article, first_seen.get(item.story_id))
             for rule in self.rules:
-                matched = match_rule(rule, facts, matcher=self.matcher, now=now, tz=self.tz)
+                if isinstance(rule, SearchAlertRule):  # a saved search: search's semantics
+                    matched = match_search(rule, facts, now=now, tz=self.tz, story_id=item.story_id)
+                else:
+                    matched = match_rule(rule, facts, matcher=self.matcher, now=now, tz=self.tz)
                 if matched is None:
                     continue
                 due = (

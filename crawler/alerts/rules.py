@@ -52,6 +52,7 @@ class ArticleFacts:
     published_at: datetime | None = None
     story_first_seen: datetime | None = None
     """When the article's story was first seen: a repost joining an old story is as old."""
+    language: str | None = None
 
 
 def published_moment(facts: ArticleFacts, tz: ZoneInfo) -> datetime:

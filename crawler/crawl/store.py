@@ -18,7 +18,8 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from crawler.alerts.outbox import ArticleAlerter, StoredArticle
-from crawler.config import SourceConfig
+from crawler.alerts.searches import with_saved_searches
+from crawler.config import Config, SourceConfig
 from crawler.crawl import processes
 from crawler.crawl.processes import ProcessStamp
 from crawler.discover.urls import canonicalize
@@ -149,6 +150,11 @@ class CrawlStore:
         """Which of these sources have had their baseline crawl."""
         with session_scope(self.engine) as session:
             return alerts.baselined(session, source_ids)
+
+    def with_saved_searches(self, config: Config) -> Config:
+        """``config`` with the alert rules of saved searches appended (``alerts.searches``)."""
+        with session_scope(self.engine) as session:
+            return with_saved_searches(config, session=session)
 
     def mark_baselines(self, source_ids: Iterable[str], at: datetime) -> None:
         """Record these sources' baseline crawl as done (a no-op for those already done)."""

@@ -12,12 +12,12 @@ are off (they load scripts from a CDN, which the policy forbids); the schema is 
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Final
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from sqlalchemy.engine import Engine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crawler.config import Config
 
@@ -56,16 +56,32 @@ def create_app(engine: Engine, config: Config) -> FastAPI:
             from fastapi.staticfiles import StaticFiles
 
             app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.middleware("http")(_security_headers)
+    app.add_middleware(SecurityHeaders)
     return app
 
 
-async def _security_headers(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    response = await call_next(request)
-    for name, value in SECURITY_HEADERS.items():
-        response.headers[name] = value
-    if "cache-control" not in response.headers:
-        response.headers["Cache-Control"] = "no-store"
-    return response
+class SecurityHeaders:
+    """Pure ASGI middleware adding ``SECURITY_HEADERS`` (and ``Cache-Control: no-store`` when the
+    route set none) to every HTTP response, errors included."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.headers = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                raw = [(k, v) for k, v in message.get("headers", []) if k not in _OURS]
+                if not any(k.lower() == b"cache-control" for k, _ in raw):
+                    raw.append((b"cache-control", b"no-store"))
+                message["headers"] = raw + self.headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+_OURS: Final = frozenset(k.lower().encode() for k in SECURITY_HEADERS)

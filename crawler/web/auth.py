@@ -62,14 +62,22 @@ def sent_token(request: Request, *, allow_query: bool = False) -> str | None:
     return None
 
 
-def check_token(request: Request, token: str | None) -> ApiToken:
-    """The live token row for ``token``, or 401."""
+def check_token(request: Request, token: str | None, session: Session | None = None) -> ApiToken:
+    """The live token row for ``token`` (looked up in ``session`` when given), or 401."""
     if token:
         engine = engine_of(request)
-        with session_scope(engine) as session:
+        if session is None:
+            with session_scope(engine) as own:
+                row = tokens.find_token(session=own, token=token)
+        else:
             row = tokens.find_token(session=session, token=token)
         if row is not None:
-            _touch(engine, row)
+            if row.id is not None and tokens.needs_touch(row, datetime.now(UTC)):
+                if session is not None:
+                    # hand back the read connection first: holding it while waiting for a
+                    # writer's would deadlock a pool that many requests drain at once
+                    session.commit()
+                _touch(engine, row.id)
             return row
     raise HTTPException(
         status_code=status.HTTP_401_UNAUTHORIZED,
@@ -78,24 +86,22 @@ def check_token(request: Request, token: str | None) -> ApiToken:
     )
 
 
-def _touch(engine: Engine, row: ApiToken) -> None:
-    """Note the token's use now and then; never fails the request."""
-    now = datetime.now(UTC)
-    if row.id is None or not tokens.needs_touch(row, now):
-        return
+def _touch(engine: Engine, token_id: int) -> None:
+    """Note a token's use (every ``tokens.TOUCH_EVERY`` at most); never fails the request."""
     try:
         with session_scope(engine, write=True) as session:
-            tokens.touch_token(session=session, token_id=row.id, now=now)
+            tokens.touch_token(session=session, token_id=token_id, now=datetime.now(UTC))
     except exc.SQLAlchemyError:
-        logger.warning("could not record the use of token %s", row.id, exc_info=True)
+        logger.warning("could not record the use of token %s", token_id, exc_info=True)
 
 
 def reader(
     request: Request,
+    session: Annotated[Session, Depends(db_session)],
     _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
 ) -> ApiToken:
     """Any live token (reader or admin)."""
-    return check_token(request, sent_token(request))
+    return check_token(request, sent_token(request), session)
 
 
 def admin(token: Annotated[ApiToken, Depends(reader)]) -> ApiToken:
@@ -109,10 +115,11 @@ def admin(token: Annotated[ApiToken, Depends(reader)]) -> ApiToken:
 
 def feed_reader(
     request: Request,
+    session: Annotated[Session, Depends(db_session)],
     _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
 ) -> ApiToken:
     """Like ``reader``, and a ``?token=`` in the URL counts too."""
-    return check_token(request, sent_token(request, allow_query=True))
+    return check_token(request, sent_token(request, allow_query=True), session)
 
 
 Reader = Annotated[ApiToken, Depends(reader)]

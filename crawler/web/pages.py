@@ -36,7 +36,7 @@ from sqlmodel import Session
 from crawler.search.query import parse
 from crawler.search.snippets import highlight, snippet
 from crawler.web import auth, i18n, render
-from storage import alerts, browse, health, queries, story_index
+from storage import alerts, health, queries, story_index, web_pages
 from storage import search as store
 from storage.db import session_scope
 from storage.models import Article
@@ -288,7 +288,7 @@ def _topic_labels(lang: str) -> dict[str, str]:
 
 
 def _source_names(session: Session) -> dict[str, str]:
-    return {source.id: source.name for source in browse.sources(session=session)}
+    return {source.id: source.name for source in web_pages.sources(session=session)}
 
 
 @router.get("/")
@@ -302,7 +302,7 @@ def search_page(request: Request, _viewer: Viewer) -> Response:
     terms = parsed.positive_terms()
     lang = _language(request)
     with _session(request) as session:
-        sources = browse.sources(session=session)
+        sources = web_pages.sources(session=session)
         hits = store.search(
             session=session,
             clauses=parsed.clauses,
@@ -434,8 +434,8 @@ def alerts_page(request: Request, _viewer: Viewer) -> Response:
 def new_page(request: Request, _viewer: Viewer) -> Response:
     visit = _visit(request)
     with _session(request) as session:
-        articles = browse.fetched_since(session=session, since=visit.since, limit=NEW_LIMIT)
-        count = browse.count_fetched_since(session=session, since=visit.since)
+        articles = web_pages.fetched_since(session=session, since=visit.since, limit=NEW_LIMIT)
+        count = web_pages.count_fetched_since(session=session, since=visit.since)
         names = _source_names(session)
     context = {
         "rows": _rows(articles, [], names, width=120),

@@ -88,7 +88,7 @@ class RunRecorder:
                 sources, stale_after=self.stale_after, process=processes.this_process()
             )
             # Read once: a source not baselined now does not alert during this crawl.
-            config = crawl_config(self.crawler)
+            config = self.store.with_saved_searches(crawl_config(self.crawler))
             if config.alerts:
                 baselined = self.store.baselined(sources)
                 self.store.alerter = ArticleAlerter.for_crawl(config, baselined)
