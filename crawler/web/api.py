@@ -20,12 +20,9 @@ from datetime import date, datetime
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
-from pydantic import ValidationError
-from sqlalchemy import exc
 
 from crawler.alerts.channels import channel_label
-from crawler.alerts.searches import SearchAlertRule, rule_name
-from crawler.config import AlertMatch
+from crawler.alerts.searches import rule_name
 from crawler.records import (
     alert_record,
     article_detail_record,
@@ -39,6 +36,7 @@ from crawler.search.query import parse
 from crawler.search.snippets import highlight, snippet
 from crawler.web import schemas
 from crawler.web.auth import Admin, DbSession, Reader
+from crawler.web.saving import SaveRefused, save_search
 from storage import browse, health, queries, saved_searches
 from storage import search as store
 from storage.alerts import recent_alerts
@@ -328,50 +326,11 @@ def get_saved(search_id: int, _token: Reader, session: DbSession) -> dict[str, A
 def create_saved(request: Request, body: schemas.SavedSearchIn, token: Admin) -> dict[str, Any]:
     """Save a search (admin). With `notify` channels it is also an alert rule named
     `search:<name>`: new articles it finds alert like a rule of the config's `alerts`."""
-    if parse(body.query).is_empty:
-        raise HTTPException(422, detail="empty query")
-    filters = body.filters.model_dump(exclude_defaults=True)
-    if body.notify:
-        _check_rule(body, filters)
     try:
-        saved_searches.filter_from_json(filters)
-    except ValueError as error:
-        raise HTTPException(422, detail=str(error)) from None
-    try:
-        with session_scope(request.app.state.engine, write=True) as session:
-            row = saved_searches.add_saved_search(
-                session=session,
-                name=body.name,
-                query=body.query,
-                filters=filters,
-                created_by=token.id,
-                notify=body.notify,
-                alert_mode=body.alert_mode,
-            )
-    except (saved_searches.DuplicateName, exc.IntegrityError):
-        raise HTTPException(
-            status.HTTP_409_CONFLICT, detail="a saved search with this name exists"
-        ) from None
+        row = save_search(request.app.state.engine, body, token.id)
+    except SaveRefused as refused:
+        raise HTTPException(refused.status, detail=refused.detail) from None
     return saved_search_record(row)
-
-
-def _check_rule(body: schemas.SavedSearchIn, filters: dict[str, Any]) -> None:
-    try:
-        SearchAlertRule(
-            name=rule_name(body.name),
-            notify=body.notify,
-            mode=body.alert_mode,
-            match=AlertMatch(relevant=False),
-            search_id=0,
-            query=body.query,
-            filters=filters,
-        )
-    except ValidationError as error:
-        problem = error.errors()[0]
-        raise HTTPException(
-            422,
-            detail=f"not an alert rule: {'.'.join(map(str, problem['loc']))}: {problem['msg']}",
-        ) from None
 
 
 @router.delete(

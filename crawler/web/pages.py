@@ -292,7 +292,7 @@ def _source_names(session: Session) -> dict[str, str]:
 
 
 @router.get("/")
-def search_page(request: Request, _viewer: Viewer) -> Response:
+def search_page(request: Request, viewer: Viewer) -> Response:
     query = request.query_params.get("q", "")[:MAX_QUERY]
     try:
         page = max(1, min(int(request.query_params.get("page", "1")), 500))
@@ -329,6 +329,7 @@ def search_page(request: Request, _viewer: Viewer) -> Response:
         "since": params.get("since", ""),
         "until": params.get("until", ""),
         "relevant": params.get("relevant", ""),
+        "is_admin": _is_admin(viewer),
     }
     return _page(request, "search.html", context)
 
@@ -443,6 +444,125 @@ def new_page(request: Request, _viewer: Viewer) -> Response:
         "topics": _topic_labels(_language(request)),
     }
     return _page(request, "new.html", context)
+
+
+# -- saved searches -----------------------------------------------------------------------------
+
+_FORM_FILTERS: Final = {
+    "source": "sources",
+    "tag": "tags",
+    "topic": "topics",
+    "flag": "flags",
+    "language": "languages",
+}
+
+
+def _is_admin(token: Any) -> bool:
+    return getattr(token, "role", None) == "admin"
+
+
+def _run_url(row: Any) -> str:
+    """The search page running a saved search (its query and filters as parameters)."""
+    filters = row.filters or {}
+    params: list[tuple[str, str]] = [("q", row.query)]
+    for form_name, key in _FORM_FILTERS.items():
+        params += [(form_name, str(value)) for value in filters.get(key) or []]
+    for key in ("since", "until"):
+        if filters.get(key):
+            params.append((key, str(filters[key])))
+    if filters.get("relevant") is not None:
+        params.append(("relevant", "yes" if filters["relevant"] else "no"))
+    return "/?" + urlencode(params)
+
+
+@dataclass(frozen=True)
+class _SavedRow:
+    search: Any
+    run_url: str
+    channels: list[str]
+
+
+def _saved(request: Request, token: Any, *, error: str | None = None, code: int = 200) -> Response:
+    from crawler.alerts.channels import channel_label
+    from crawler.alerts.searches import rule_name
+    from storage.saved_searches import list_saved_searches
+
+    with _session(request) as session:
+        rows = [
+            _SavedRow(row, _run_url(row), [channel_label(url) for url in row.notify or []])
+            for row in list_saved_searches(session=session)
+        ]
+    context = {
+        "rows": rows,
+        "is_admin": _is_admin(token),
+        "error": error,
+        "rule_name": rule_name,
+    }
+    return _page(request, "saved.html", context, status_code=code)
+
+
+@router.get("/saved")
+def saved_page(request: Request, viewer: Viewer) -> Response:
+    return _saved(request, viewer)
+
+
+@router.post("/saved")
+async def save_page(request: Request, viewer: Viewer) -> Response:
+    """Save the search a form sends (admin): its query, filters, and channels that make it an
+    alert rule; back to the list, or the list with the reason it was refused."""
+    from pydantic import ValidationError
+
+    from crawler.web.saving import SaveRefused, save_search
+    from crawler.web.schemas import SavedSearchIn
+
+    if not _is_admin(viewer):
+        return _saved(request, viewer, error="saved.admin_only", code=403)
+    form = await request.form()
+
+    def one(name: str) -> str:
+        value = form.get(name)
+        return value.strip() if isinstance(value, str) else ""
+
+    filters: dict[str, Any] = {
+        key: [v for v in form.getlist(name) if isinstance(v, str) and v][:20]
+        for name, key in _FORM_FILTERS.items()
+    }
+    for key in ("since", "until"):
+        if one(key):
+            filters[key] = one(key)
+    relevant = {"yes": True, "no": False}.get(one("relevant"))
+    if relevant is not None:
+        filters["relevant"] = relevant
+    notify = [line.strip() for line in one("notify").splitlines() if line.strip()]
+    try:
+        body = SavedSearchIn.model_validate(
+            {
+                "name": one("name"),
+                "query": one("q"),
+                "filters": filters,
+                "notify": notify,
+                "alert_mode": one("mode") or "instant",
+            }
+        )
+        save_search(auth.engine_of(request), body, getattr(viewer, "id", None))
+    except ValidationError as error:
+        problem = error.errors()[0]
+        where = ".".join(map(str, problem["loc"]))
+        return _saved(request, viewer, error=f"{where}: {problem['msg']}", code=422)
+    except SaveRefused as refused:
+        return _saved(request, viewer, error=refused.detail, code=refused.status)
+    return RedirectResponse("/saved", status_code=status.HTTP_303_SEE_OTHER)
+
+
+@router.post("/saved/{search_id}/delete")
+def delete_saved_page(request: Request, search_id: int, viewer: Viewer) -> Response:
+    from storage.saved_searches import delete_saved_search
+
+    if not _is_admin(viewer):
+        return _saved(request, viewer, error="saved.admin_only", code=403)
+    with session_scope(auth.engine_of(request), write=True) as session:
+        delete_saved_search(session=session, search_id=search_id)
+    return RedirectResponse("/saved", status_code=status.HTTP_303_SEE_OTHER)
 
 
 __all__ = ["FIRST_VISIT_DAYS", "PAGE_SIZE", "VISIT_GAP", "router", "viewer"]
