@@ -4,7 +4,9 @@ Pure; no settings read. Rules live in ``crawler/data/relevance.yaml`` and the to
 ``crawler/data/topics.yaml`` (the files people tune); both are compiled once into module-level
 caches that ``reset_rules()`` drops. Scoring runs on normalized text (simplified characters).
 Every decision can be shown: ``Relevance.signals`` lists each rule that fired, where, its weight
-and the text it matched (``forumwatch explain ID``).
+and the text it matched (``forumwatch explain ID``). Sentences that carry injected SEO spam
+(``crawler.analyze.spam``) are left out of the text the rules read: a hacked page's 签约送彩金 or
+嘉宾专享 must neither make a notice relevant nor change a report's verdict.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any, Literal
 
 import yaml
 
+from crawler.analyze.spam import find_spam
 from crawler.datafiles import DATA_DIR
 
 RULES_FILE = DATA_DIR / "relevance.yaml"
@@ -127,6 +130,7 @@ def _rule(entry: dict[str, Any], path: Path, index: int) -> Rule:
 def score_article(title: str | None, text: str, rules: Rules | None = None) -> Relevance:
     """Score one normalized article: relevant when the fired rules' weights reach the threshold."""
     rules = rules or get_rules()
+    text = without_spam(text)
     parts = {"title": title or "", "lead": text[: rules.lead_chars], "body": text}
     signals: list[Signal] = []
     for rule in rules.rules:
@@ -164,3 +168,15 @@ def topic_labels(topic_ids: list[str]) -> list[str]:
     """Human labels of topic ids (unknown ids are shown as they are)."""
     labels = {topic.id: topic.label for topic in get_rules().topics}
     return [labels.get(topic_id, topic_id) for topic_id in topic_ids]
+
+
+_SENTENCE = re.compile(r"[^。！？!?\n]*(?:[。！？!?\n]|$)")
+
+
+def without_spam(text: str) -> str:
+    """``text`` without the sentences (or lines) in which injected spam is found."""
+    if not find_spam(text):
+        return text
+    return "".join(
+        sentence for sentence in _SENTENCE.findall(text) if not sentence or not find_spam(sentence)
+    )
