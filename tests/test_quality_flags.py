@@ -204,3 +204,37 @@ def test_abbreviated_own_name_is_not_a_repost() -> None:
 )
 def test_a_short_name_inside_the_site_name_is_still_a_repost(origin: str, site: str) -> None:
     assert "repost" in quality_flags(base_input(origin=origin, site_name=site, source_name=None))
+
+
+@pytest.mark.parametrize(
+    ("origin", "site"),
+    [
+        ("市政府新闻办", "荆门市人民政府"),
+        ("荆门市政府新闻办", "荆门市人民政府"),
+        ("荆门市人民政府新闻办公室", "荆门市人民政府门户网站"),
+        ("中共荆门市委宣传部", "荆门市人民政府"),
+        ("市委宣传部", "成都市人民政府"),
+        ("成都市新闻中心", "成都市人民政府"),
+        ("湖北省荆门市人民政府新闻办公室", "荆门市人民政府"),
+        ("荆门发布", "荆门市人民政府"),
+        ("东宝区融媒体中心", "荆门市东宝区人民政府"),
+    ],
+)
+def test_the_citys_own_press_office_is_not_a_repost(origin: str, site: str) -> None:
+    item = base_input(origin=origin, site_name=site, source_name=None)
+    assert "repost" not in quality_flags(item)
+
+
+@pytest.mark.parametrize(
+    ("origin", "site"),
+    [
+        ("武汉市政府新闻办", "荆门市人民政府"),
+        ("湖北省政府新闻办", "荆门市人民政府"),
+        ("国务院新闻办公室", "荆门市人民政府"),
+        ("中共武汉市委宣传部", "荆门市人民政府"),
+        ("成都发布", "荆门市人民政府"),
+    ],
+)
+def test_another_places_press_office_is_a_repost(origin: str, site: str) -> None:
+    item = base_input(origin=origin, site_name=site, source_name=None)
+    assert "repost" in quality_flags(item)

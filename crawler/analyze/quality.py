@@ -32,6 +32,16 @@ _ATTACHMENT_WORD = re.compile(r"附件|附表|下载|详见")
 _ATTACHMENT_ONLY_CHARS = 300
 _MIN_ABBREVIATION = 4  # an origin this long may abbreviate the site's name (城投专委会)
 _ORG_NOISE = re.compile(r"[\s()（）·•]")
+# The places that lead a government site's name (荆门市, 荆门市东宝区) and a press office of theirs
+# (市政府新闻办, 市委宣传部, 市新闻中心, 荆门发布): a city's own press office is not another site.
+_SITE_PLACES = re.compile(
+    r"^(?:中共)?(?:[^\s省]{2,7}省)?(?P<places>(?:[^\s省市县区州]{2,7}?(?:市|县|区|州)){1,3})"
+)
+_PLACE_PART = re.compile(r"[^\s省市县区州]{2,7}?(?:市|县|区|州)")
+_PRESS_ORGAN = (
+    r"(?:(?:委|人民政府|政府)?(?:新闻办公室|新闻办|宣传部|新闻(?:发布)?中心|融媒体中心|网信办)"
+    r"|(?:人民政府|政府)?(?:新闻发布会|发布))"
+)
 
 
 @dataclass(frozen=True)
@@ -113,7 +123,27 @@ def _is_repost(origin: str | None, site_name: str | None, source_name: str | Non
     stated = _squash(origin)
     if not stated or stated in ("本站", "本网", "原创"):
         return False
-    return not any(_same_organization(stated, name) for name in own)
+    return not any(
+        _same_organization(stated, name) or _own_press_office(stated, name) for name in own
+    )
+
+
+def _own_press_office(stated: str, own: str) -> bool:
+    """The stated origin is the press office of the place whose site this is: 荆门市政府新闻办,
+    中共荆门市委宣传部, 市新闻中心 or 荆门发布 on 荆门市人民政府's site (not 武汉市政府新闻办)."""
+    site = _SITE_PLACES.match(own)
+    if not site:
+        return False
+    places = _PLACE_PART.findall(site.group("places"))
+    local = places[-1]
+    higher = "|".join(re.escape(place) for place in places[:-1])
+    prefix = f"(?:{higher})?" if higher else ""
+    pattern = (
+        rf"(?:中共)?(?:[^\s省]{{2,7}}省)?"
+        rf"(?:{prefix}(?:{re.escape(local)}|{re.escape(local[:-1])})|{re.escape(local[-1])})"
+        rf"{_PRESS_ORGAN}"
+    )
+    return re.fullmatch(pattern, stated) is not None
 
 
 def _same_organization(stated: str, own: str) -> bool:
