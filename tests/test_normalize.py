@@ -38,6 +38,13 @@ def test_traditional_and_pinyin(raw: str, clean: str) -> None:
         # after debris of a mis-decoded character the reading is still no text (seed 000)
         ("瘯嚓P(guān)負(fù)責(zé)人", "瘯嚓P負責人", 3),
         ("科技創(chuàng)新I(yè)", "科技創新I", 2),
+        # whatever precedes it: an ideographic or no-break space, a control, a line start
+        ("…嚓P　(guān)負責…", "…嚓P　負責…", 1),
+        ("…嚓P\xa0(guān)負責…", "…嚓P\xa0負責…", 1),
+        ("嚓\x85(guān)負責", "嚓\x85負責", 1),
+        ("嚓P\n(guān)負責", "嚓P\n負責", 1),
+        ("(guān)負責", "負責", 1),
+        ("？！（guān）負責", "？！負責", 1),
         # no tone mark, no syllable, upper case, or standing apart: not a reading
         ("我們(men)", "我們(men)", 0),
         ("附件(pdf)", "附件(pdf)", 0),

@@ -6,10 +6,12 @@ character class so that patterns can combine it with other characters (``f"[{HAN
 
 Some sites' simplified-to-traditional converters insert the pinyin reading after characters
 (``會(huì)議``, ``負責(zé)人``); ``strip_pinyin`` removes them. A reading is one to three
-lower-case pinyin syllables, at least one with a tone mark, in ASCII or full-width brackets
-glued to the character before it. On mis-decoded pages that character may be debris
-(``?！背峭秾N瘯嚓P(guān)``): the reading is still never text. A bracketed word that is no
-reading stays: ``(PPP)``, ``(2024)``, ``(café)``, ``Taiyuan (China)``.
+lower-case pinyin syllables, at least one with a tone mark, in ASCII or full-width brackets,
+whatever precedes it: a character, debris of a mis-decoded one (``?！背峭秾N瘯嚓P(guān)``), an
+ideographic or no-break space, a control character or the start of a line. The reading is
+never text. Only a gloss set apart by an ordinary space (``拼音 (pīn yīn)``) is the author's and
+stays, as does a bracketed word that is no reading: ``(PPP)``, ``(2024)``, ``(café)``,
+``Taiyuan (China)``.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
 _TONE_MARKS = frozenset(_TONED)
 _TONELESS = str.maketrans(_TONED, "aaaaeeeeiiiioooouuuuüüüünnnm")
 _READING = re.compile(
-    rf"(?<=\S)[(（]\s*(?P<reading>[a-zü{_TONED}]{{1,7}}"
+    rf"(?<![ \t])[(（]\s*(?P<reading>[a-zü{_TONED}]{{1,7}}"
     rf"(?:\s+[a-zü{_TONED}]{{1,7}}){{0,2}})\s*[)）]"
 )
 _SYLLABLE = re.compile(
