@@ -6,7 +6,9 @@ under the title (``发布时间：2024-11-04``, ``2024年11月04日 10:30``), a 
 on the page, or the URL (``t20210524_``, ``/2024-11/04/``, ``/202411/04/``, ``/20241104/``).
 Never a year or date from the body or from related-article lists, and never a guess: no reliable
 date gives None. Times without a zone are China time (UTC+8); ``published_at`` is UTC-aware and
-set only when a time of day is stated (a bare ``00:00:00`` is a placeholder, not a time).
+set only when a time of day is stated (a bare ``00:00:00`` is a placeholder, not a time). The
+day is the calendar day as the page states it, in the page's own zone (``2020-11-09T20:00:00-05:00``
+is 9 November, though it is already the 10th in Beijing).
 """
 
 from __future__ import annotations
@@ -283,7 +285,8 @@ def _with_time(
         return PublicationDate(day)
     tz = _zone(zone) if zone else CHINA_TZ
     stamp = datetime.combine(day, clock, tzinfo=tz)
-    return PublicationDate(stamp.astimezone(CHINA_TZ).date(), stamp.astimezone(UTC))
+    # the day is the calendar day the page states (in its own zone), the instant is exact
+    return PublicationDate(day, stamp.astimezone(UTC))
 
 
 def _zone(text: str) -> timezone:
