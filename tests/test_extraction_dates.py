@@ -180,3 +180,44 @@ def test_script_variables_and_their_priority() -> None:
 def test_strong_label_wins_within_the_meta_line() -> None:
     head = ["更新时间：2024-11-06 发布时间：2024-11-04"]
     assert date_from_head(head) == PublicationDate(date(2024, 11, 4))
+
+
+# htmldate's turn: only when the project's rules find nothing -------------------------------------
+
+_EN_BODY = (
+    "<p>" + "The council met on Tuesday to discuss the budget and the new bridge. " * 4 + "</p>"
+)
+_ZH_BODY = "<p>" + "会议期间代表团与多个城市交流了城市治理经验，并就合作事项达成共识。" * 3 + "</p>"
+
+
+def _page(head: str, body: str, *, lang: str = "en") -> str:
+    return (
+        f'<html lang="{lang}"><head><title>Council meets</title>{head}</head><body>'
+        f"<h1>Council meets</h1>{body}</body></html>"
+    )
+
+
+def test_htmldate_reads_european_dates_and_time_elements() -> None:
+    from crawler.extract.extraction import extract_from_text
+
+    page = _page("", f'<p class="byline">By Anna Smith, July 19, 2014</p>{_EN_BODY}')
+    assert extract_from_text(page, "http://a.example/news/x").published_on == date(2014, 7, 19)
+    page = _page("", f'<time datetime="2020-09-23T20:12:38+03:00">Sept. 23</time>{_EN_BODY}')
+    assert extract_from_text(page, "http://a.example/news/x").published_on == date(2020, 9, 23)
+
+
+def test_htmldate_year_only_guesses_are_refused() -> None:
+    from crawler.extract.extraction import extract_from_text
+
+    page = _page("", f"{_EN_BODY}<footer>© 2019 The Courier</footer>")
+    assert extract_from_text(page, "http://a.example/news/x").published_on is None
+
+
+def test_htmldate_never_gives_a_chinese_page_a_body_date() -> None:
+    from crawler.extract.extraction import extract_from_text
+
+    body = f"<div class='content'>{_ZH_BODY}</div><ul><li><a href='/a'>相关新闻</a> 2023-11-02</li></ul>"
+    page = _page("", body, lang="zh")
+    assert extract_from_text(page, "http://a.cn/x.html").published_on is None
+    marked = _page('<meta itemprop="dateCreated" content="2023-11-01T08:00:00+08:00">', body)
+    assert extract_from_text(marked, "http://a.cn/x.html").published_on == date(2023, 11, 1)

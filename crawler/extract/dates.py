@@ -19,6 +19,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
+from htmldate import find_date
+from lxml.html import HtmlElement
+
 from crawler.analyze.script import without_pinyin
 
 CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -156,6 +159,54 @@ def find_publication_date(
         if timed and timed.day == found.day and timed.at:
             return timed
     return found
+
+
+def date_from_htmldate(
+    page: str | HtmlElement, url: str = "", *, markup_only: bool = False
+) -> PublicationDate | None:
+    """htmldate's fast search (metadata, ``<time>``, URL, European formats such as ``19. Juli
+    2014``): the fallback when the project's own rules find nothing. Its year- and month-only
+    guesses (``2014-01-01``, ``2014-07-01``) are refused: a first of the month is taken only when
+    the page states that day in full. ``markup_only`` (Chinese pages, whose text patterns the
+    project's rules already read): the day must stand in a ``datetime``/``content`` attribute or a
+    JSON date field, never only in the text (htmldate's last resort is any date in the body)."""
+    try:
+        found = find_date(
+            page,
+            extensive_search=False,
+            original_date=True,
+            outputformat="%Y-%m-%d",
+            url=url or None,
+        )
+    except Exception:  # htmldate must never cost the article
+        return None
+    if not found:
+        return None
+    day = _valid_day(found[:4], found[5:7], found[8:10])
+    if day is None or (day.day == 1 and not _states_first(page, day)):
+        return None
+    if markup_only and not _in_markup(page, day):
+        return None
+    return PublicationDate(day)
+
+
+def _in_markup(page: str | HtmlElement, day: date) -> bool:
+    """The day in a ``datetime=``/``content=`` attribute or a JSON ``"date…"`` field."""
+    if not isinstance(page, str):
+        return False
+    iso = rf"{day.year}-{day.month:02d}-{day.day:02d}"
+    stated = re.compile(
+        rf"""(?:\b(?:datetime|content)\s*=\s*["']?\s*|"date\w*"\s*:\s*"){iso}""", re.IGNORECASE
+    )
+    return bool(stated.search(page))
+
+
+def _states_first(page: str | HtmlElement, day: date) -> bool:
+    """The page writes the first of the month in full (``2020-05-01``, ``2020/5/1``)."""
+    if not isinstance(page, str):
+        return False
+    stated = re.compile(rf"(?<!\d){day.year}\s*[-/.年]\s*0?{day.month}\s*[-/.月]\s*0?1(?!\d)")
+    return bool(stated.search(page))
 
 
 def date_from_scripts(scripts: Iterable[str]) -> PublicationDate | None:
