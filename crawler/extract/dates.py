@@ -61,7 +61,13 @@ _DATE = re.compile(
     r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})"
     r"(?!\d)\s*日?"
     r"(?:\s*(?:T|-)?\s*(?P<H>\d{1,2})\s*[:时]\s*(?P<M>\d{2})(?:\s*[:分]\s*(?P<S>\d{2}))?"
-    r"(?:\.\d+)?\s*(?P<z>Z|[+-]\d{2}:?\d{2}(?!\d))?)?"
+    r"(?:\.\d+)?\s*(?P<ap>[AaPp][Mm](?![A-Za-z]))?\s*(?P<z>Z|[+-]\d{2}:?\d{2}(?!\d))?)?"
+)
+# Month/day/year, only after a label (``发布日期： 9/17/2004 5:54:13 AM``, ASP-era CMSs)
+_MDY = re.compile(
+    r"(?<![\d/])(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>(?:19|20)\d{2})(?![\d/])"
+    r"(?:\s+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?\s*(?P<ap>[AaPp][Mm](?![A-Za-z]))?)?"
+    r"(?P<z>)"
 )
 _COMPACT = re.compile(
     r"^\s*(?P<y>(?:19|20)\d{2})(?P<m>\d{2})(?P<d>\d{2})(?:(?P<H>\d{2})(?P<M>\d{2}))?"
@@ -78,8 +84,10 @@ _DATE_START = re.compile(
 )
 _LABEL = re.compile(
     r"(?:发布时间|发布日期|发表时间|发表日期|发文日期|发稿时间|发布于|更新时间|更新日期|录入时间|"
-    r"上传时间|成文日期|時間|發布時間|發佈時間|發布日期|时间|日期|Date|date|Published|发布)\s*[:：]?\s*$"
+    r"上传时间|成文日期|時間|發布時間|發佈時間|發布日期|时间|日期|Date|date|Published|发布|"
+    r"发表于|发帖于|回复于)\s*[:：]?\s*$"
 )
+_FORUM_LABEL = re.compile(r"本[贴帖]由\s*\S{1,20}\s*于\s*$")  # 本贴由 某某 于2005年8月12日…发表
 _STRONG_LABEL = re.compile(r"(?:发布|发表|發布|發佈)(?:时间|日期|時間|于)\s*[:：]?\s*$")
 _STANDS_APART = re.compile(r"(?:^|[\s|｜丨/【\[（(:：])\s*$")
 _PARAGRAPH_LINE = 80
@@ -273,8 +281,10 @@ def _first_labelled(lines: Iterable[str], strong_only: bool) -> PublicationDate 
     label = _STRONG_LABEL if strong_only else _LABEL
     for line in lines:
         text = without_pinyin(line).translate(_DIGITS)
-        for match in _DATE.finditer(text):
-            if label.search(text[: match.start()][-12:]):
+        matches = sorted([*_DATE.finditer(text), *_MDY.finditer(text)], key=lambda m: m.start())
+        for match in matches:
+            before = text[: match.start()]
+            if label.search(before[-12:]) or _FORUM_LABEL.search(before[-30:]):
                 parsed = _from_match(match)
                 if parsed:
                     return parsed
@@ -301,7 +311,11 @@ def _from_match(match: re.Match[str]) -> PublicationDate | None:
     day = _valid_day(match.group("y"), match.group("m"), match.group("d"))
     if day is None:
         return None
-    return _with_time(day, match.group("H"), match.group("M"), match.group("S"), match.group("z"))
+    hour = match.group("H")
+    meridiem = (match.group("ap") or "").lower()
+    if hour is not None and meridiem and 1 <= int(hour) <= 12:
+        hour = str(int(hour) % 12 + (12 if meridiem == "pm" else 0))
+    return _with_time(day, hour, match.group("M"), match.group("S"), match.group("z") or None)
 
 
 def _parse_compact(value: str) -> PublicationDate | None:
