@@ -302,3 +302,28 @@ def test_forum_post_lines() -> None:
     # a forum label anywhere on the page is a stated date; "于" in prose is not a label
     assert find_publication_date({}, page_lines=["正文", line]).day == date(2005, 8, 12)  # type: ignore[union-attr]
     assert find_publication_date({}, page_lines=["论坛于2005年8月12日开幕"]) is None
+
+
+@pytest.mark.parametrize("site_title", [False, True])
+def test_headline_event_date_when_the_headline_is_not_the_page_title(site_title: bool) -> None:
+    """The page's <title> is the site's name: the headline is one of the lines above the body."""
+    from crawler.extract.extraction import extract_from_text
+
+    for headline in (
+        "第四届中国城市论坛年会（2004年12月11－12日）",
+        "中国城市发展论坛年会举行（2004年12月11日）",
+    ):
+        for meta_line in (
+            "2004-11-20 09:30:00",
+            "【字体：大 中 小】</div><div>2004年11月20日08:15",
+        ):
+            title = "某某网" if site_title else "新闻中心"
+            page = (
+                f"<html><head><title>{title}</title></head><body><div>首页 新闻</div>"
+                f"<div class='bt'>{headline}</div><div>{meta_line}</div>"
+                f"<div class='content'>{_ZH_TEXT}</div></body></html>"
+            )
+            article = extract_from_text(page, "http://a.cn/x.asp?id=1")
+            assert article.published_on == date(2004, 11, 20), (headline, meta_line)
+    assert date_from_head(["新华网（2005-07-18）"]) == PublicationDate(date(2005, 7, 18))
+    assert date_from_head(["2004年12月11－12日"]) is None

@@ -89,6 +89,9 @@ _LABEL = re.compile(
 )
 _FORUM_LABEL = re.compile(r"本[贴帖]由\s*\S{1,20}\s*于\s*$")  # 本贴由 某某 于2005年8月12日…发表
 _STRONG_LABEL = re.compile(r"(?:发布|发表|發布|發佈)(?:时间|日期|時間|于)\s*[:：]?\s*$")
+_CLOCK = re.compile(r"\d\s*\d{1,2}\s*[:时]\s*\d{2}")
+_PERIOD_END = re.compile(r"\s*日?\s*[-－—–~～至到]\s*\d{1,2}\s*日")
+_HEADLINE_BRACKET = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]{8,}[（(]\s*$")  # not 新华网（…）
 _STANDS_APART = re.compile(r"(?:^|[\s|｜丨/【\[（(:：])\s*$")
 _PARAGRAPH_LINE = 80
 _META_LINE = 80
@@ -247,7 +250,8 @@ def date_from_head(
     head_lines: Sequence[str], before_title: Sequence[str] = ()
 ) -> PublicationDate | None:
     """Date of the meta line: lines right after the title (labelled first, then a bare date in a
-    short line), or a labelled date in the few lines right before the title."""
+    short line), or a labelled date in the few lines right before the title (or before the body),
+    or an unlabelled date with a time on the last of them."""
     region: list[str] = []
     for line in head_lines:
         if len(line) >= _PARAGRAPH_LINE or "。" in line:
@@ -258,7 +262,16 @@ def date_from_head(
         or _first_labelled(region, strong_only=False)
         or _first_unlabelled(region)
         or _first_labelled(before_title, strong_only=False)
+        or _timed_line(before_title[-1:])
     )
+
+
+def _timed_line(lines: Sequence[str]) -> PublicationDate | None:
+    """An unlabelled date with a time of day right above the body (``2005-07-18 13:03:17``):
+    the date line of a page whose headline was not recognised as its title."""
+    if not lines or not _CLOCK.search(lines[0].translate(_DIGITS)):
+        return None
+    return _first_unlabelled(lines)
 
 
 def date_from_labelled(lines: Iterable[str]) -> PublicationDate | None:
@@ -300,11 +313,19 @@ def _first_unlabelled(lines: Iterable[str]) -> PublicationDate | None:
         match = _DATE.search(text)
         if not match or len(text) - (match.end() - match.start()) > _UNLABELLED_SLACK:
             continue
-        if _STANDS_APART.search(text[: match.start()]):
+        if _STANDS_APART.search(text[: match.start()]) and not _is_event_date(text, match):
             parsed = _from_match(match)
             if parsed:
                 return parsed
     return None
+
+
+def _is_event_date(text: str, match: re.Match[str]) -> bool:
+    """A headline's event date, not the page's: a period (``2004年12月11－12日``) or a date in
+    brackets after a headline's words (``第四届中国城市论坛年会（2004年12月11日）``)."""
+    if _PERIOD_END.match(text, match.end("d")):
+        return True
+    return bool(_HEADLINE_BRACKET.search(text[: match.start()]))
 
 
 def _from_match(match: re.Match[str]) -> PublicationDate | None:
