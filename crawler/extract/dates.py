@@ -175,16 +175,29 @@ def find_publication_date(
 def date_from_htmldate(
     page: str | HtmlElement, url: str = "", *, markup_only: bool = False
 ) -> PublicationDate | None:
-    """htmldate's fast search (metadata, ``<time>``, URL, European formats such as ``19. Juli
-    2014``): the fallback when the project's own rules find nothing. Its year- and month-only
-    guesses (``2014-01-01``, ``2014-07-01``) are refused: a first of the month is taken only when
-    the page states that day in full. ``markup_only`` (Chinese pages, whose text patterns the
-    project's rules already read): the day must stand in a ``datetime``/``content`` attribute or a
-    JSON date field, never only in the text (htmldate's last resort is any date in the body)."""
+    """htmldate's search (metadata, ``<time>``, URL, European formats such as ``19. Juli
+    2014``): the fallback when the project's own rules find nothing. The fast search first; when
+    it finds nothing, the extensive one (free-text dates such as ``July 19, 2014``) except with
+    ``markup_only``. Its year- and month-only guesses (``2014-01-01``, ``2014-07-01``) are refused:
+    a first of the month is taken only when the page states that day in full. ``markup_only``
+    (Chinese pages, whose text patterns the project's rules already read): the day must stand in
+    a ``datetime``/``content`` attribute or a JSON date field, never only in the text (htmldate's
+    last resort is any date in the body)."""
+    found = _htmldate(page, url, extensive=False)
+    if found is None and not markup_only:
+        found = _htmldate(page, url, extensive=True)
+    if found is None:
+        return None
+    if markup_only and not _in_markup(page, found):
+        return None
+    return PublicationDate(found)
+
+
+def _htmldate(page: str | HtmlElement, url: str, *, extensive: bool) -> date | None:
     try:
         found = find_date(
             page,
-            extensive_search=False,
+            extensive_search=extensive,
             original_date=True,
             outputformat="%Y-%m-%d",
             url=url or None,
@@ -196,9 +209,7 @@ def date_from_htmldate(
     day = _valid_day(found[:4], found[5:7], found[8:10])
     if day is None or (day.day == 1 and not _states_first(page, day)):
         return None
-    if markup_only and not _in_markup(page, day):
-        return None
-    return PublicationDate(day)
+    return day
 
 
 def _in_markup(page: str | HtmlElement, day: date) -> bool:
