@@ -7,6 +7,12 @@ whose ``published_on`` is the exact day, the share with no date and the share wi
 the extraction time, and one JSON line. Skips (exit 0) when the folder is absent.
 
     PYTHONPATH=$PWD .venv/bin/python bench/dates.py [--peers DIR] [--misses]
+
+Development set (200 pages), right/none/wrong: 0.560/0.175/0.265 before issue 11; 0.785/0.175/
+0.040 with the stated zone's day; 0.885/0.040/0.075 with htmldate as the fallback (asked on 35
+of 200 pages, ~50 ms each: a re-parse, the fast search, then the extensive one). htmldate alone:
+0.85 fast, 0.91 extensive (its own figures). Of the 15 wrong, 4 pages have no date in the set
+and most others are a day off where the page's own stamp disagrees with the set.
 """
 
 from __future__ import annotations

@@ -1,14 +1,20 @@
-"""Publication date of an article page: meta tags, then the meta line by the title, then the URL.
+"""Publication date of an article page: meta tags, then the meta line by the title, then the URL,
+then htmldate.
 
 Pure functions; no settings read. A date is taken only from places that state the publication
 date: structured metadata (meta tags, JSON-LD), the labelled or bare date of the meta line just
-under the title (``发布时间：2024-11-04``, ``2024年11月04日 10:30``), a ``发布时间`` label elsewhere
-on the page, or the URL (``t20210524_``, ``/2024-11/04/``, ``/202411/04/``, ``/20241104/``).
-Never a year or date from the body or from related-article lists, and never a guess: no reliable
-date gives None. Times without a zone are China time (UTC+8); ``published_at`` is UTC-aware and
-set only when a time of day is stated (a bare ``00:00:00`` is a placeholder, not a time). The
-day is the calendar day as the page states it, in the page's own zone (``2020-11-09T20:00:00-05:00``
-is 9 November, though it is already the 10th in Beijing).
+under the title (``发布时间：2024-11-04``, ``2024年11月04日 10:30``, ``2005-07-18 13:03:17``,
+``新华网 2005-07-18 13:03:17``, ``发布日期： 9/17/2004 5:54:13 AM``, ``本贴由 某某 于2005年8月12日…发表``,
+``发表于 2005-8-12``), a ``发布时间`` label elsewhere on the page, or the URL (``t20210524_``,
+``/2024-11/04/``, ``/202411/04/``, ``/20241104/``); a headline's event date
+(``年会（2004年12月11－12日）``) is not the page's. When none of these gives a date, htmldate's
+``find_date`` is asked (metadata the rules do not know, ``<time>``, European formats); its year-
+and month-only guesses are refused, and on Chinese pages only a day it read from markup counts.
+Never a year or date from the body or from related-article lists of a Chinese page, and never a
+guess: no reliable date gives None. Times without a zone are China time (UTC+8); ``published_at``
+is UTC-aware and set only when a time of day is stated (a bare ``00:00:00`` is a placeholder, not
+a time). The day is the calendar day as the page states it, in the page's own zone
+(``2020-11-09T20:00:00-05:00`` is 9 November, though it is already the 10th in Beijing).
 """
 
 from __future__ import annotations
