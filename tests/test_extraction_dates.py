@@ -35,7 +35,7 @@ def utc(*parts: int) -> datetime:
         ("２０２４－１１－０４　１０：３０", date(2024, 11, 4), utc(2024, 11, 4, 2, 30)),
         ("2024-11-04-10:30:00", date(2024, 11, 4), utc(2024, 11, 4, 2, 30)),
         ("2024-11-04T10:30:00+08:00", date(2024, 11, 4), utc(2024, 11, 4, 2, 30)),
-        ("2024-11-03T16:00:00Z", date(2024, 11, 4), utc(2024, 11, 3, 16, 0)),
+        ("2024-11-03T16:00:00Z", date(2024, 11, 3), utc(2024, 11, 3, 16, 0)),  # the stated day
         ("2024-11-04 00:00:00", date(2024, 11, 4), None),  # a placeholder, not a time
         ("日期：2024年5月21日 星期二", date(2024, 5, 21), None),
     ],
@@ -180,3 +180,150 @@ def test_script_variables_and_their_priority() -> None:
 def test_strong_label_wins_within_the_meta_line() -> None:
     head = ["更新时间：2024-11-06 发布时间：2024-11-04"]
     assert date_from_head(head) == PublicationDate(date(2024, 11, 4))
+
+
+# htmldate's turn: only when the project's rules find nothing -------------------------------------
+
+_EN_BODY = (
+    "<p>" + "The council met on Tuesday to discuss the budget and the new bridge. " * 4 + "</p>"
+)
+_ZH_BODY = "<p>" + "会议期间代表团与多个城市交流了城市治理经验，并就合作事项达成共识。" * 3 + "</p>"
+
+
+def _page(head: str, body: str, *, lang: str = "en") -> str:
+    return (
+        f'<html lang="{lang}"><head><title>Council meets</title>{head}</head><body>'
+        f"<h1>Council meets</h1>{body}</body></html>"
+    )
+
+
+def test_htmldate_reads_european_dates_and_time_elements() -> None:
+    from crawler.extract.extraction import extract_from_text
+
+    page = _page("", f'<p class="byline">By Anna Smith, July 19, 2014</p>{_EN_BODY}')
+    assert extract_from_text(page, "http://a.example/news/x").published_on == date(2014, 7, 19)
+    page = _page("", f'<time datetime="2020-09-23T20:12:38+03:00">Sept. 23</time>{_EN_BODY}')
+    assert extract_from_text(page, "http://a.example/news/x").published_on == date(2020, 9, 23)
+
+
+def test_htmldate_year_only_guesses_are_refused() -> None:
+    from crawler.extract.extraction import extract_from_text
+
+    page = _page("", f"{_EN_BODY}<footer>© 2019 The Courier</footer>")
+    assert extract_from_text(page, "http://a.example/news/x").published_on is None
+
+
+def test_htmldate_never_gives_a_chinese_page_a_body_date() -> None:
+    from crawler.extract.extraction import extract_from_text
+
+    body = f"<div class='content'>{_ZH_BODY}</div><ul><li><a href='/a'>相关新闻</a> 2023-11-02</li></ul>"
+    page = _page("", body, lang="zh")
+    assert extract_from_text(page, "http://a.cn/x.html").published_on is None
+    marked = _page('<meta itemprop="dateCreated" content="2023-11-01T08:00:00+08:00">', body)
+    assert extract_from_text(marked, "http://a.cn/x.html").published_on == date(2023, 11, 1)
+
+
+# Chinese meta lines of older pages (issue 11) ---------------------------------------------------
+
+_ZH_TEXT = (
+    "<p>本报讯　全市城市建设工作会议昨天召开，会议总结了去年的工作，部署了今年的重点任务，"
+    "与会代表围绕城市更新、基础设施和公共服务展开了讨论。</p>"
+    "<p>会议指出，要坚持以人民为中心，推进城市治理体系和治理能力现代化。</p>"
+)
+
+
+def _zh_page(title: str, meta_line: str, *, before: str = "") -> str:
+    return (
+        f"<html><head><title>{title}</title></head><body>"
+        f'<div class="nav"><a href="/">首页</a> <a href="/news/">新闻</a></div>{before}'
+        f'<table><tr><td class="title"><b>{title}</b></td></tr>'
+        f'<tr><td class="info">{meta_line}</td></tr>'
+        f'<tr><td class="content">{_ZH_TEXT}</td></tr></table>'
+        "<div class='footer'>版权所有 2003-2005 某某网</div></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("meta_line", "day", "at"),
+    [
+        ("2005-07-18 13:03:17", date(2005, 7, 18), utc(2005, 7, 18, 5, 3, 17)),
+        ("2005年03月31日03:18", date(2005, 3, 31), utc(2005, 3, 30, 19, 18)),
+        ("新华网 2005-07-18 13:03:17", date(2005, 7, 18), utc(2005, 7, 18, 5, 3, 17)),
+        (
+            "http://www.xinhuanet.com 2005年03月31日 03:18",
+            date(2005, 3, 31),
+            utc(2005, 3, 30, 19, 18),
+        ),
+        ("发布日期： 9/17/2004 5:54:13 AM", date(2004, 9, 17), utc(2004, 9, 16, 21, 54, 13)),
+        ("发布日期：9/17/2004 5:54:13 PM", date(2004, 9, 17), utc(2004, 9, 17, 9, 54, 13)),
+        (
+            "本贴由 城市观察 于2005年8月12日16:12:21在〖城市论坛〗发表",
+            date(2005, 8, 12),
+            utc(2005, 8, 12, 8, 12, 21),
+        ),
+        ("作者：城市观察　发表于 2005-8-12", date(2005, 8, 12), None),
+    ],
+)
+def test_old_meta_lines(meta_line: str, day: date, at: datetime | None) -> None:
+    from crawler.extract.extraction import extract_from_text
+
+    article = extract_from_text(
+        _zh_page("全市城市建设工作会议召开", meta_line), "http://a.cn/x.asp?id=1"
+    )
+    assert (article.published_on, article.published_at) == (day, at)
+
+
+def test_event_date_in_the_headline_does_not_beat_the_date_line() -> None:
+    from crawler.extract.extraction import extract_from_text
+
+    title = "第四届中国城市论坛年会（2004年12月11－12日）"
+    for meta_line in ("2004-11-20 09:30:00", "发布日期：2004-11-20", "来源：本站　2004年11月20日"):
+        article = extract_from_text(_zh_page(title, meta_line), "http://a.cn/x.asp?id=1")
+        assert article.published_on == date(2004, 11, 20), meta_line
+    # the headline's date alone is no publication date
+    article = extract_from_text(_zh_page(title, "来源：本站"), "http://a.cn/x.asp?id=1")
+    assert article.published_on is None
+
+
+def test_month_day_year_needs_a_label_and_reads_am_pm() -> None:
+    assert date_from_head(["发布日期： 9/17/2004 12:05:00 AM"]) == PublicationDate(
+        date(2004, 9, 17), utc(2004, 9, 16, 16, 5)
+    )
+    assert date_from_head(["9/17/2004 5:54:13 AM"]) is None  # unlabelled: day/month order unknown
+    assert parse_date("2004-09-17 5:54:13 PM") == PublicationDate(
+        date(2004, 9, 17), utc(2004, 9, 17, 9, 54, 13)
+    )
+
+
+def test_forum_post_lines() -> None:
+    line = "本贴由 城市观察 于2005年8月12日16:12:21在〖城市论坛〗发表"
+    assert date_from_head([line]) == PublicationDate(date(2005, 8, 12), utc(2005, 8, 12, 8, 12, 21))
+    assert date_from_head(["发表于 2005-8-12 | 回复 3"]) == PublicationDate(date(2005, 8, 12))
+    # a forum label anywhere on the page is a stated date; "于" in prose is not a label
+    assert find_publication_date({}, page_lines=["正文", line]).day == date(2005, 8, 12)  # type: ignore[union-attr]
+    assert find_publication_date({}, page_lines=["论坛于2005年8月12日开幕"]) is None
+
+
+@pytest.mark.parametrize("site_title", [False, True])
+def test_headline_event_date_when_the_headline_is_not_the_page_title(site_title: bool) -> None:
+    """The page's <title> is the site's name: the headline is one of the lines above the body."""
+    from crawler.extract.extraction import extract_from_text
+
+    for headline in (
+        "第四届中国城市论坛年会（2004年12月11－12日）",
+        "中国城市发展论坛年会举行（2004年12月11日）",
+    ):
+        for meta_line in (
+            "2004-11-20 09:30:00",
+            "【字体：大 中 小】</div><div>2004年11月20日08:15",
+        ):
+            title = "某某网" if site_title else "新闻中心"
+            page = (
+                f"<html><head><title>{title}</title></head><body><div>首页 新闻</div>"
+                f"<div class='bt'>{headline}</div><div>{meta_line}</div>"
+                f"<div class='content'>{_ZH_TEXT}</div></body></html>"
+            )
+            article = extract_from_text(page, "http://a.cn/x.asp?id=1")
+            assert article.published_on == date(2004, 11, 20), (headline, meta_line)
+    assert date_from_head(["新华网（2005-07-18）"]) == PublicationDate(date(2005, 7, 18))
+    assert date_from_head(["2004年12月11－12日"]) is None

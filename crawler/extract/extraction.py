@@ -37,7 +37,7 @@ from crawler.analyze.script import HAN
 from crawler.analyze.spam import find_spam
 from crawler.extract import xpaths
 from crawler.extract.boilerplate import Patterns, clean_lines, get_patterns, normalize_line
-from crawler.extract.dates import find_publication_date
+from crawler.extract.dates import date_from_htmldate, find_publication_date
 from crawler.extract.encoding import decode_html
 from crawler.extract.hidden import find_hidden, read_styles
 from crawler.extract.language import detect_language
@@ -244,6 +244,10 @@ def _extract(html: str, url: str, codec: str) -> ExtractedArticle:
         page_lines=page_lines,
         url=url,
     )
+    language = detect_language(f"{facts.title or ''}\n{text}")
+    if found is None:
+        # htmldate's turn: metadata the rules do not know, <time>, European formats
+        found = date_from_htmldate(html, url, markup_only=language == "zh")
     return ExtractedArticle(
         title=facts.title,
         text=text,
@@ -252,7 +256,7 @@ def _extract(html: str, url: str, codec: str) -> ExtractedArticle:
         author=find_author(facts.meta, [*head, *facts.tagged_authors], raw_lines),
         origin=find_origin(facts.meta, head, raw_lines, tagged=facts.tagged_sources),
         site_name=find_site_name(facts.meta, facts.title_site, page_lines),
-        language=detect_language(f"{facts.title or ''}\n{text}"),
+        language=language,
         encoding=codec,
         attachments=facts.attachments,
         replacement_chars=_replacement_chars(container, facts.title),
