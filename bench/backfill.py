@@ -23,9 +23,7 @@ import json
 import os
 import random
 import re
-import shutil
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,6 +45,7 @@ from procs import (  # noqa: E402
     print_profile,
     process_cpu,
     profiled,
+    run_in_scratch,
     run_measured,
 )
 
@@ -418,18 +417,7 @@ def main() -> None:
     args = parser.parse_args()
     args.pages = max(1, min(args.pages, 200_000))
     exit_on_sigterm()
-    folder = Path(tempfile.mkdtemp(prefix="fw-backfill-"))
-    try:
-        code = run(args, folder)
-    except KeyboardInterrupt:
-        print("\ninterrupted: servers and child processes stopped", file=sys.stderr)
-        code = 130
-    finally:
-        if args.keep:
-            print(f"kept {folder}")
-        else:
-            shutil.rmtree(folder, ignore_errors=True)
-    sys.exit(code)
+    run_in_scratch("fw-backfill-", args.keep, lambda folder: run(args, folder))
 
 
 if __name__ == "__main__":

@@ -12,15 +12,17 @@ from __future__ import annotations
 import contextlib
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 SAMPLE_INTERVAL = 0.2
 _PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -187,6 +189,23 @@ def run_measured(
         stdout=stdout,
         stderr=stderr,
     )
+
+
+def run_in_scratch(prefix: str, keep: bool, run: Callable[[Path], int]) -> NoReturn:
+    """Exit with ``run(folder)``'s code, ``folder`` a new temporary folder removed afterwards
+    (kept and named when ``keep``); Ctrl-C exits 130 once servers and children are stopped."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        code = run(folder)
+    except KeyboardInterrupt:
+        print("\ninterrupted: servers and child processes stopped", file=sys.stderr)
+        code = 130
+    finally:
+        if keep:
+            print(f"kept {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+    sys.exit(code)
 
 
 def exit_on_sigterm() -> None:

@@ -28,9 +28,7 @@ import argparse
 import json
 import os
 import random
-import shutil
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -53,6 +51,7 @@ from procs import (  # noqa: E402
     process_cpu,
     profiled,
     raise_fd_limit,
+    run_in_scratch,
     run_measured,
 )
 from zhtext import CITIES  # noqa: E402
@@ -376,18 +375,7 @@ def main() -> None:
     args.sources = max(1, min(args.sources, MAX_SOURCES))
     exit_on_sigterm()
     raise_fd_limit()
-    folder = Path(tempfile.mkdtemp(prefix="fw-routine-"))
-    try:
-        code = run(args, folder)
-    except KeyboardInterrupt:
-        print("\ninterrupted: servers and child processes stopped", file=sys.stderr)
-        code = 130
-    finally:
-        if args.keep:
-            print(f"kept {folder}")
-        else:
-            shutil.rmtree(folder, ignore_errors=True)
-    sys.exit(code)
+    run_in_scratch("fw-routine-", args.keep, lambda folder: run(args, folder))
 
 
 if __name__ == "__main__":

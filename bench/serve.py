@@ -23,10 +23,8 @@ import json
 import math
 import os
 import re
-import shutil
 import signal
 import sys
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -44,6 +42,7 @@ from procs import (  # noqa: E402
     forumwatch_command,
     process_cpu,
     raise_fd_limit,
+    run_in_scratch,
     run_measured,
 )
 
@@ -209,18 +208,7 @@ def main() -> None:
     args.sources = max(1, min(args.sources, routine.MAX_SOURCES))
     exit_on_sigterm()
     raise_fd_limit()
-    folder = Path(tempfile.mkdtemp(prefix="fw-serve-"))
-    try:
-        code = run(args, folder)
-    except KeyboardInterrupt:
-        print("\ninterrupted: servers and child processes stopped", file=sys.stderr)
-        code = 130
-    finally:
-        if args.keep:
-            print(f"kept {folder}")
-        else:
-            shutil.rmtree(folder, ignore_errors=True)
-    sys.exit(code)
+    run_in_scratch("fw-serve-", args.keep, lambda folder: run(args, folder))
 
 
 if __name__ == "__main__":
