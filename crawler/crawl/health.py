@@ -11,6 +11,7 @@ source turns ``quiet`` without a run. Reads no settings.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,6 +26,9 @@ from storage.db import session_scope
 
 HISTORY_DAYS = 90
 """Runs older than this are not read (bounds the scan of a long history)."""
+
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -105,4 +109,14 @@ def judge_sources(
             Judged(u.source_id, u.state, before.get(u.source_id), u.reason, alert_ids[u.source_id])
             for u in updates
         ]
+    for change in judged:
+        if change.alert_id is not None:
+            logger.warning(
+                "source health: %s: %s -> %s: %s",
+                change.source_id,
+                change.previous or "new",
+                change.state,
+                change.reason,
+                extra={"source": change.source_id},
+            )
     return judged

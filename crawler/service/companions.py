@@ -55,15 +55,8 @@ class HealthWatch:
         return not self._thread.is_alive()
 
     def judge(self) -> None:
-        for judged in judge_sources(self.engine, self.get_config(), datetime.now(UTC)):
-            if judged.alert_id is not None:
-                logger.warning(
-                    "source health: %s: %s -> %s: %s",
-                    judged.source_id,
-                    judged.previous or "new",
-                    judged.state,
-                    judged.reason,
-                )
+        """Judge every configured source now (changes are logged and alerted as recorded)."""
+        judge_sources(self.engine, self.get_config(), datetime.now(UTC))
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):

@@ -172,14 +172,6 @@ class RunRecorder:
             return
         try:
             config = crawl_config(self.crawler)
-            for judged in judge_sources(self.store.engine, config, datetime.now(UTC), sources):
-                if judged.alert_id is not None:
-                    logger.warning(
-                        "source health: %s -> %s: %s",
-                        judged.previous or "new",
-                        judged.state,
-                        judged.reason,
-                        extra={"source": judged.source_id},
-                    )
+            judge_sources(self.store.engine, config, datetime.now(UTC), sources)
         except Exception:
             logger.exception("source health not judged")
