@@ -16,20 +16,14 @@ from typing import Any
 
 from sqlalchemy import and_, func, update
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from storage.db import dialect_insert
 from storage.models import Alert, AlertDelivery, Article, Source, SourceHealth, Story, utcnow
 
 
-def _insert(session: Session, table: Any) -> Any:
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(table.__table__)
-
-
 def _insert_alert(session: Session) -> Any:
-    return _insert(session, Alert)
+    return dialect_insert(session, Alert)
 
 
 def add_alert(
@@ -126,7 +120,7 @@ def mark_baselines(session: Session, source_ids: Iterable[str], at: datetime) ->
     if not ids:
         return
     table = SourceHealth.__table__  # type: ignore[attr-defined]
-    statement = _insert(session, SourceHealth).values(
+    statement = dialect_insert(session, SourceHealth).values(
         [
             {
                 "source_id": sid,

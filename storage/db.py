@@ -26,6 +26,7 @@ from typing import Any, Final
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import URL, Connection, create_engine, event, exc, make_url, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import Pool
 from sqlmodel import Session
@@ -223,6 +224,18 @@ def checkpoint(engine: Engine) -> bool:
 def writing(engine: Engine) -> Engine:
     """``engine`` with connections marked as writers (``BEGIN IMMEDIATE`` on SQLite)."""
     return engine.execution_options(**{WRITE_OPTION: True})
+
+
+def dialect_insert(session: Session, model: Any) -> Any:
+    """The session's dialect's INSERT for ``model`` (a table class or a ``Table``): the one
+    with ``on_conflict_do_nothing`` / ``on_conflict_do_update``."""
+    table = getattr(model, "__table__", model)
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise StorageError(f"unsupported database dialect {dialect!r}")
 
 
 @contextmanager

@@ -18,10 +18,10 @@ from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from storage.alerts import add_alert
+from storage.db import dialect_insert
 from storage.models import Alert, Article, CrawlRun, Source, SourceHealth
 
 HEALTH_RULE = "health"
@@ -218,11 +218,8 @@ def record_healths(
         )
         if changed:
             changes.append((update, old_state))
-    dialect = session.get_bind().dialect.name
-    module: Any = postgresql if dialect == "postgresql" else sqlite
-    table = SourceHealth.__table__  # type: ignore[attr-defined]
     for start in range(0, len(rows), _UPSERT_ROWS):
-        statement = module.insert(table).values(rows[start : start + _UPSERT_ROWS])
+        statement = dialect_insert(session, SourceHealth).values(rows[start : start + _UPSERT_ROWS])
         written = [name for name in rows[0] if name != "source_id"]
         session.execute(
             statement.on_conflict_do_update(

@@ -14,11 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, delete, select
 
+from storage.db import dialect_insert
 from storage.models import HttpValidator, RobotsCache
 
 CHUNK = 500
@@ -48,12 +47,6 @@ class Validators:
     etag: str | None
     last_modified: str | None
     checked_at: datetime
-
-
-def _insert(session: Session, model: Any) -> Any:
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(model.__table__)
 
 
 def _chunks(items: Sequence[str]) -> Iterable[list[str]]:
@@ -91,7 +84,7 @@ def save_robots(*, session: Session, entries: Sequence[CachedRobots]) -> None:
         }
         for entry in entries
     }
-    statement = _insert(session, RobotsCache)
+    statement = dialect_insert(session, RobotsCache)
     statement = statement.on_conflict_do_update(
         index_elements=["origin"],
         set_={
@@ -139,7 +132,7 @@ def save_validators(*, session: Session, validators: Sequence[Validators]) -> No
         )
     if not keep:
         return
-    statement = _insert(session, HttpValidator)
+    statement = dialect_insert(session, HttpValidator)
     statement = statement.on_conflict_do_update(
         index_elements=["canonical_url"],
         set_={

@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from storage.db import dialect_insert
 from storage.models import ServiceLease
 
 SERVICE_LEASE = "serve"
@@ -29,8 +29,7 @@ def _table() -> Table:
 
 
 def _insert(session: Session) -> Any:
-    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return module.insert(_table())
+    return dialect_insert(session, _table())
 
 
 def acquire_lease(

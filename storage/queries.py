@@ -18,11 +18,10 @@ from typing import Any, Final, TypeVar
 
 from sqlalchemy import ColumnElement, Table, and_, bindparam, func, literal_column, or_, update
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, select
 
 from storage import search
-from storage.db import StorageError
+from storage.db import dialect_insert
 from storage.models import (
     MAX_RUN_ERRORS,
     PROTECTED_URL_STATES,
@@ -78,12 +77,7 @@ def _table(model: type[SQLModel]) -> Table:
 
 def _insert(session: Session, model: type[SQLModel]) -> Any:
     """The dialect's INSERT for ``model`` (the one with ``on_conflict_*``)."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(_table(model))
-    if dialect == "sqlite":
-        return sqlite.insert(_table(model))
-    raise StorageError(f"unsupported database dialect {dialect!r}")
+    return dialect_insert(session, model)
 
 
 # -- sources and runs ------------------------------------------------------------------------
