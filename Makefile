@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench bench-backfill bench-routine bench-serve bench-relevance bench-dedup bench-adaptive bench-alerts bench-search bench-api clean
+.PHONY: install demo test lint bench bench-backfill bench-routine bench-serve bench-relevance bench-dedup bench-adaptive bench-alerts bench-search bench-api bench-extraction bench-dates clean
 
 install: $(STAMP)
 
@@ -30,7 +30,13 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-bench: install bench-relevance bench-dedup bench-backfill bench-routine bench-serve bench-adaptive bench-alerts bench-search bench-api
+bench: install bench-extraction bench-dates bench-relevance bench-dedup bench-backfill bench-routine bench-serve bench-adaptive bench-alerts bench-search bench-api
+
+bench-extraction: install
+	$(BIN)/python bench/extraction.py
+
+bench-dates: install
+	$(BIN)/python bench/dates.py
 
 bench-dedup: install
 	$(BIN)/python bench/dedup.py

@@ -8,29 +8,17 @@ ignored, against the human-cleaned expectation; the bar is 0.92 per page. Dates 
 from __future__ import annotations
 
 import json
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from crawler.extract.extraction import ExtractedArticle, extract_article
+from tests.char_scores import char_f1
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extraction"
 NAMES = sorted(path.stem for path in FIXTURES.glob("*.html"))
 MIN_F1 = 0.92
-
-
-def char_f1(got: str, want: str) -> float:
-    """F1 of two bags of characters, whitespace ignored."""
-    got_bag = Counter(char for char in got if not char.isspace())
-    want_bag = Counter(char for char in want if not char.isspace())
-    overlap = sum((got_bag & want_bag).values())
-    if not got_bag or not want_bag or not overlap:
-        return 1.0 if got_bag == want_bag else 0.0
-    precision = overlap / sum(got_bag.values())
-    recall = overlap / sum(want_bag.values())
-    return 2 * precision * recall / (precision + recall)
 
 
 def load(name: str) -> tuple[ExtractedArticle, dict[str, Any]]:
