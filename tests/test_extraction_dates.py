@@ -544,3 +544,23 @@ def test_unlabelled_month_day_year_only_in_plain_order() -> None:
     )
     assert date_from_head(["07-08-2014, 10:22 PM"]) is None
     assert date_from_head(["Joined: Mar 2012"]) is None
+
+
+def test_a_utc_stamp_gives_the_day_the_page_shows() -> None:
+    """``23:15Z`` is already the next day in Rome, ``02:18Z`` still the previous one in Miami: the
+    page's visible date decides, and only a neighbouring day the stamp's hour allows."""
+    late = {"article:published_time": "2020-12-05T23:15:0Z"}
+    shown = ["Domenica 06 Dicembre 2020 | 00:36", "Politica"]
+    assert find_publication_date(late, page_lines=shown).day == date(2020, 12, 6)  # type: ignore[union-attr]
+    early = {"article:published_time": "2020-02-18T02:18:11Z"}
+    assert find_publication_date(early, page_lines=["| 17 de Febrero 2020"]).day == date(
+        2020, 2, 17
+    )  # type: ignore[union-attr]
+    assert find_publication_date(early, page_lines=["Feb. 17, 2020"]).day == date(2020, 2, 17)  # type: ignore[union-attr]
+    # the stamp's own day shown, no date shown, a day the hour cannot reach, a zone given: kept
+    for lines in (["17 de Febrero 2020", "18 de Febrero 2020"], [], ["19.02.2020"]):
+        assert find_publication_date(early, page_lines=lines).day == date(2020, 2, 18)  # type: ignore[union-attr]
+    noon = {"article:published_time": "2020-02-18T12:00:00Z"}
+    assert find_publication_date(noon, page_lines=["17/02/2020"]).day == date(2020, 2, 18)  # type: ignore[union-attr]
+    zoned = {"article:published_time": "2020-02-18T02:18:11+01:00"}
+    assert find_publication_date(zoned, page_lines=["17/02/2020"]).day == date(2020, 2, 18)  # type: ignore[union-attr]

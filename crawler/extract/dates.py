@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
 from htmldate import find_date
@@ -83,7 +83,7 @@ _CN_DATE = re.compile(
 _DATE = re.compile(
     r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})"
     r"(?!\d)\s*日?"
-    r"(?:\s*(?:T|-)?\s*(?P<H>\d{1,2})\s*[:时]\s*(?P<M>\d{2})(?:\s*[:分]\s*(?P<S>\d{2}))?"
+    r"(?:\s*(?:T|-)?\s*(?P<H>\d{1,2})\s*[:时]\s*(?P<M>\d{2})(?:\s*[:分]\s*(?P<S>\d{1,2})(?!\d))?"
     r"(?:\.\d+)?\s*(?P<ap>[AaPp][Mm](?![A-Za-z]))?\s*(?P<z>Z|[+-]\d{2}:?\d{2}(?!\d))?)?"
 )
 _CLOCK_TAIL = (
@@ -142,6 +142,23 @@ _COUNTER = re.compile(
     r"(?:点击|點擊|浏览|瀏覽|阅读|閱讀|访问|訪問|人气)(?:数|次数|次數|量|率)?\s*[:：]"
 )
 _ENTRY_LABEL = re.compile(r"(?:更新|录入|錄入|上传|添加|加入|入库)(?:时间|日期|時間)\s*[:：]")
+# Month-name stems (en, de, fr, it, es, pt, nl) for the day a page shows its readers
+_MONTH_STEMS = (
+    ("jan", "jän", "gen", "ene"),
+    ("feb", "fév", "fev"),
+    ("mar", "mär", "maa"),
+    ("apr", "avr", "abr"),
+    ("may", "mai", "mag", "mei"),
+    ("jun", "juin", "giu"),
+    ("jul", "juil", "lug"),
+    ("aug", "août", "aout", "ago"),
+    ("sep", "set"),
+    ("oct", "okt", "ott", "out"),
+    ("nov",),
+    ("dec", "dez", "déc", "dic"),
+)
+_EAST_HOURS = 15  # UTC hour from which a zone east of Greenwich (up to +09:00) is on the next day
+_WEST_HOURS = 9  # UTC hour before which a zone west of it (down to -09:00) is on the previous day
 _LATIN = re.compile(r"[A-Za-z]{3}")
 _POSTED = re.compile(r"\W{0,3}(?:Posted|Published|Submitted)\b", re.IGNORECASE)
 _CLOCK = re.compile(r"\d\s*\d{1,2}\s*[:时]\s*\d{2}")
@@ -175,6 +192,9 @@ class PublicationDate:
 
     day: date
     at: datetime | None = None
+    # the stamp was written in UTC (``Z``, ``+00:00``): the publisher's own day may be the next or
+    # the previous one
+    in_utc: bool = field(default=False, compare=False)
 
 
 def is_date_only(line: str) -> bool:
@@ -220,12 +240,51 @@ def find_publication_date(
         or date_from_labelled(page_lines)
         or date_from_info_bar(page_lines)
     )
+    if found and found.in_utc:
+        found = _publisher_day(found, page_lines)
     if found and found.at is None:
         # the meta tag may state only the day while the meta line adds the time
         timed = date_from_head(head_lines, before_title)
         if timed and timed.day == found.day and timed.at:
             return timed
     return found
+
+
+def _publisher_day(found: PublicationDate, page_lines: Sequence[str]) -> PublicationDate:
+    """A stamp written in UTC (``2020-12-05T23:15:00Z``) gives UTC's day; the publisher's is the
+    next one east of Greenwich late in the day, the previous one west of it early in the day.
+    The day the page shows its readers decides: the neighbouring day when the text states it
+    and never the stamp's own day."""
+    assert found.at is not None
+    hour = found.at.hour
+    neighbours = [found.day + timedelta(days=1)] if hour >= _EAST_HOURS else []
+    neighbours += [found.day - timedelta(days=1)] if hour < _WEST_HOURS else []
+    if not neighbours:
+        return found
+    text = "\n".join(line for line in page_lines if len(line) < _PARAGRAPH_LINE)
+    if _states_day(text, found.day):
+        return found
+    shown = [day for day in neighbours if _states_day(text, day)]
+    return replace(found, day=shown[0]) if len(shown) == 1 else found
+
+
+def _states_day(text: str, day: date) -> bool:
+    """``text`` writes ``day`` with its year: in digits (2020-12-06, 06.12.2020, 12/6/2020) or with
+    the month's name in English, German, French, Italian, Spanish, Portuguese or Dutch."""
+    d, m, y = day.day, day.month, day.year
+    numeric = (
+        rf"(?<!\d){y}\s*[-/.年]\s*0?{m}\s*[-/.月]\s*0?{d}(?!\d)"
+        rf"|(?<!\d)0?{d}\s*[-/.]\s*0?{m}\s*[-/.]\s*{y}(?!\d)"
+        rf"|(?<!\d)0?{m}\s*/\s*0?{d}\s*/\s*{y}(?!\d)"
+    )
+    if re.search(numeric, text):
+        return True
+    month = "|".join(_MONTH_STEMS[m - 1])
+    worded = (
+        rf"(?<!\d)0?{d}(?:st|nd|rd|th|er|º)?\.?\s+(?:de\s+|of\s+)?(?:{month})\w*\.?,?\s+(?:de\s+)?{y}"
+        rf"|\b(?:{month})\w*\.?\s+0?{d}(?:st|nd|rd|th)?,?\s+{y}(?!\d)"
+    )
+    return bool(re.search(worded, text, re.IGNORECASE))
 
 
 def date_from_htmldate(
@@ -522,7 +581,8 @@ def _with_time(
     tz = _zone(zone) if zone else CHINA_TZ
     stamp = datetime.combine(day, clock, tzinfo=tz)
     # the day is the calendar day the page states (in its own zone), the instant is exact
-    return PublicationDate(day, stamp.astimezone(UTC))
+    in_utc = zone is not None and (zone == "Z" or not _zone(zone).utcoffset(None))
+    return PublicationDate(day, stamp.astimezone(UTC), in_utc)
 
 
 def _zone(text: str) -> timezone:
