@@ -564,3 +564,20 @@ def test_a_utc_stamp_gives_the_day_the_page_shows() -> None:
     assert find_publication_date(noon, page_lines=["17/02/2020"]).day == date(2020, 2, 18)  # type: ignore[union-attr]
     zoned = {"article:published_time": "2020-02-18T02:18:11+01:00"}
     assert find_publication_date(zoned, page_lines=["17/02/2020"]).day == date(2020, 2, 18)  # type: ignore[union-attr]
+
+
+def test_a_label_cell_and_its_value_cell() -> None:
+    """Index tables of information-disclosure pages hold the label and the date in two cells."""
+    from crawler.extract.extraction import extract_from_text
+
+    table = (
+        "<table><tr><td>发布机构：</td><td>市政府办公室</td><td>成文日期：</td>"
+        "<td>二〇〇五年七月十五日</td></tr><tr><td>文号：</td><td>荆政发〔2005〕12号</td>"
+        "<td>{}</td><td>2005年07月18日</td></tr></table>"
+    )
+    page = _layout(f"{table.format('发布日期：')}<h1>{_TITLE}</h1><div>{_ZH_TEXT}</div>")
+    assert extract_from_text(page, "http://a.cn/x.asp?id=1").published_on == date(2005, 7, 18)
+    assert date_from_head([], ["成文日期：", "二〇〇五年七月十五日"]) == PublicationDate(
+        date(2005, 7, 15)
+    )
+    assert date_from_head([], ["发布日期：", "市政府办公室", "2005-07-18"]) is None

@@ -129,6 +129,7 @@ _LABEL = re.compile(
     r"上传时间|成文日期|時間|發布時間|發佈時間|發布日期|时间|日期|Date|date|Published|发布|"
     r"发表于|发帖于|回复于)\s*[:：]?\s*$"
 )
+_LABEL_ONLY = re.compile(r"^[\[【]?[\u4e00-\u9fff\s　]{2,8}[:：]$")
 _FORUM_LABEL = re.compile(r"本[贴帖]由\s*\S{1,20}\s*于\s*$")  # 本贴由 某某 于2005年8月12日…发表
 _STRONG_LABEL = re.compile(r"(?:发布|发表|發布|發佈)(?:时间|日期|時間|于)\s*[:：]?\s*$")
 # ``Posted:``, ``Posted on``, ``Published on``, ``Posted by someone on`` opening a line (English
@@ -441,7 +442,7 @@ def date_from_url(url: str) -> PublicationDate | None:
 
 def _first_labelled(lines: Iterable[str], strong_only: bool) -> PublicationDate | None:
     label = _STRONG_LABEL if strong_only else _LABEL
-    for line in lines:
+    for line in _with_cell_values(lines):
         text = _normalized(without_pinyin(line))
         for match in _date_matches(text):
             before = text[: match.start()]
@@ -454,6 +455,18 @@ def _first_labelled(lines: Iterable[str], strong_only: bool) -> PublicationDate 
                 if parsed:
                     return parsed
     return None
+
+
+def _with_cell_values(lines: Iterable[str]) -> list[str]:
+    """The lines, a label standing alone (a table cell ``发布日期：``) joined to the next line (the
+    next cell ``2005年07月18日``)."""
+    lines = list(lines)
+    return [
+        f"{line} {lines[index + 1]}"
+        if index + 1 < len(lines) and _LABEL_ONLY.match(line.strip())
+        else line
+        for index, line in enumerate(lines)
+    ]
 
 
 def _date_matches(text: str) -> list[re.Match[str]]:
