@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 import pytest
@@ -285,11 +286,17 @@ def test_event_date_in_the_headline_does_not_beat_the_date_line() -> None:
     assert article.published_on is None
 
 
-def test_month_day_year_needs_a_label_and_reads_am_pm() -> None:
+def test_month_day_year_needs_a_label_or_a_plain_order_and_reads_am_pm() -> None:
     assert date_from_head(["发布日期： 9/17/2004 12:05:00 AM"]) == PublicationDate(
         date(2004, 9, 17), utc(2004, 9, 16, 16, 5)
     )
-    assert date_from_head(["9/17/2004 5:54:13 AM"]) is None  # unlabelled: day/month order unknown
+    # unlabelled: only when a part over 12 says which is the day
+    assert date_from_head(["9/17/2004 5:54:13 AM"]) == PublicationDate(
+        date(2004, 9, 17), utc(2004, 9, 16, 21, 54, 13)
+    )
+    assert date_from_head(["17/9/2004"]) == PublicationDate(date(2004, 9, 17))
+    assert date_from_head(["9/7/2004 5:54:13 AM"]) is None
+    assert date_from_head(["日期：9/7/2004"]) == PublicationDate(date(2004, 9, 7))  # labelled: M/D
     assert parse_date("2004-09-17 5:54:13 PM") == PublicationDate(
         date(2004, 9, 17), utc(2004, 9, 17, 9, 54, 13)
     )
@@ -327,3 +334,250 @@ def test_headline_event_date_when_the_headline_is_not_the_page_title(site_title:
             assert article.published_on == date(2004, 11, 20), (headline, meta_line)
     assert date_from_head(["新华网（2005-07-18）"]) == PublicationDate(date(2005, 7, 18))
     assert date_from_head(["2004年12月11－12日"]) is None
+
+
+# More date-line variants of pages nobody here wrote (issue 11, continued) ----------------------
+
+
+@pytest.mark.parametrize(
+    ("meta_line", "day"),
+    [
+        ("时间：2005-07-18", date(2005, 7, 18)),
+        ("[2005-07-18]", date(2005, 7, 18)),
+        ("(2005-07-18)", date(2005, 7, 18)),
+        ("日期:2005/7/18", date(2005, 7, 18)),
+        ("2005.07.18", date(2005, 7, 18)),
+        ("2005-7-8 9:05", date(2005, 7, 8)),
+        ("发布时间：2005年7月18日 星期一", date(2005, 7, 18)),
+        ("2005年7月18日 星期一", date(2005, 7, 18)),
+        ("更新时间：2005-07-18 10:20", date(2005, 7, 18)),
+        ("录入时间：2005-7-18 10:20:00", date(2005, 7, 18)),
+        ("时间：2005年07月18日 10时20分", date(2005, 7, 18)),
+        ("来源：新华网 2005-07-18 13:03:17", date(2005, 7, 18)),
+        ("2005-07-18 来源：人民网", date(2005, 7, 18)),
+        ("2005年7月18日 10:20  来源: 荆门日报  作者: 王五", date(2005, 7, 18)),
+        ("www.hbgov.gov.cn 2005年03月31日03:18", date(2005, 3, 31)),
+        ("信息来源：市建设局  发布时间：2005年7月18日  浏览次数：120", date(2005, 7, 18)),
+        ("【发布时间：2005-07-18】【来源：市政府办公室】", date(2005, 7, 18)),
+        ("作者：张三　点击数：123　更新时间：2005-7-18", date(2005, 7, 18)),
+        ("２００５年７月１８日", date(2005, 7, 18)),
+        ("二〇〇五年七月十八日", date(2005, 7, 18)),
+        ("二○○五年七月十八日", date(2005, 7, 18)),
+        ("（二〇〇五年十二月三十一日）", date(2005, 12, 31)),
+        ("2005年七月十八日", date(2005, 7, 18)),
+        ("成文日期：二〇〇五年七月十五日", date(2005, 7, 15)),
+        ("发布日期：2005-07-18　成文日期：二〇〇五年七月十五日", date(2005, 7, 18)),
+        ("成文日期：二〇〇五年七月十五日　发布日期：2005年07月18日", date(2005, 7, 18)),
+        ("日期：9/17/2004", date(2004, 9, 17)),
+        ("9/17/2004", date(2004, 9, 17)),
+        ("<time datetime='2005-07-18T09:30:00+08:00'>7月18日</time>", date(2005, 7, 18)),
+        ("来源：本站 <time pubdate>2005-07-18</time>", date(2005, 7, 18)),
+        ("9/7/2004", None),  # 9 July or 7 September: no date rather than a guess
+        ("二〇〇五年二十月一日", None),
+    ],
+)
+def test_more_meta_lines(meta_line: str, day: date | None) -> None:
+    from crawler.extract.extraction import extract_from_text
+
+    page = _zh_page("全市城市建设工作会议召开", meta_line)
+    assert extract_from_text(page, "http://a.cn/x.asp?id=1").published_on == day
+
+
+_TITLE = "全市城市建设工作会议召开"
+_LIST = '<div class="side"><h3>最新文章</h3><ul>{}</ul></div>'.format(
+    "".join(
+        f'<li><a href="/n{i}.html">市政府召开第{i}次常务会议研究部署工作</a> 2005-07-{10 + i:02d}</li>'
+        for i in range(1, 8)
+    )
+)
+
+
+def _layout(body: str, title: str = _TITLE) -> str:
+    return (
+        f"<html><head><title>{title}</title></head><body>"
+        f'<div class="nav"><a href="/">首页</a> <a href="/news/">新闻</a></div>{body}'
+        "<div class='footer'>版权所有 2003-2005 某某网</div></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "day"),
+    [
+        # a date cell next to the title cell
+        (
+            f'<table><tr><td class="bt"><b>{_TITLE}</b></td><td align="right">2005-7-18</td></tr>'
+            f"<tr><td colspan=2>{_ZH_TEXT}</td></tr></table>",
+            date(2005, 7, 18),
+        ),
+        # the info bar under the body, labelled or with a hit counter only
+        (
+            f"<h1>{_TITLE}</h1><div>{_ZH_TEXT}</div>"
+            "<div>作者：张三　来源：本站　点击数：123　更新时间：2005-7-18</div>",
+            date(2005, 7, 18),
+        ),
+        (
+            f"<h1>{_TITLE}</h1><div>{_ZH_TEXT}</div><div>点击数：123　2005-7-18</div>",
+            date(2005, 7, 18),
+        ),
+        (
+            f"<h1>{_TITLE}</h1><div>{_ZH_TEXT}</div>"
+            f"<div>【录入时间：2005-7-18 9:05:03】【点击数：56】</div>{_LIST}",
+            date(2005, 7, 18),
+        ),
+        # a list of articles with dates, before or after the article, is not its date
+        (f"{_LIST}<h1>{_TITLE}</h1><div>{_ZH_TEXT}</div>", None),
+        (f"<h1>{_TITLE}</h1><div>{_ZH_TEXT}</div>{_LIST}", None),
+        (
+            f"{_LIST}<h1>{_TITLE}</h1><div>2005-06-30 来源：本站</div><div>{_ZH_TEXT}</div>",
+            date(2005, 6, 30),
+        ),
+        # the site header's clock is not the article's date
+        (
+            f'<div class="top">今天是：2024年11月4日 星期一</div><h1>{_TITLE}</h1><div>{_ZH_TEXT}</div>',
+            None,
+        ),
+        # a government document: 发布日期 in the index table wins over 成文日期 and the signature
+        (
+            '<table class="xxgk"><tr><td>索引号：11420800/2005-00123</td><td>分类：城乡建设</td></tr>'
+            "<tr><td>发布机构：市政府办公室</td><td>成文日期：二〇〇五年七月十五日</td></tr>"
+            "<tr><td>文号：荆政发〔2005〕12号</td><td>发布日期：2005-07-18</td></tr></table>"
+            f"<h1>{_TITLE}</h1><div>{_ZH_TEXT}<p>某某市人民政府</p><p>二〇〇五年七月十五日</p></div>",
+            date(2005, 7, 18),
+        ),
+        # the signature date at the end of the body alone is a body date
+        (
+            f"<h1>{_TITLE}</h1><div>{_ZH_TEXT}<p>某某市人民政府</p><p>二〇〇五年七月十五日</p></div>",
+            None,
+        ),
+        # forum posts: the first post's date, not a reply's
+        (
+            f"<h1>{_TITLE}</h1><div>城市观察 发表于 2005-8-12 16:12</div><div>{_ZH_TEXT}</div>"
+            "<div>路人 发表于 2005-8-13 09:00</div><div>同意楼主的看法。</div>",
+            date(2005, 8, 12),
+        ),
+    ],
+)
+def test_date_line_layouts(body: str, day: date | None) -> None:
+    from crawler.extract.extraction import extract_from_text
+
+    assert extract_from_text(_layout(body), "http://a.cn/x.asp?id=1").published_on == day
+
+
+def test_blog_comments_do_not_beat_the_post() -> None:
+    from crawler.extract.extraction import extract_from_text
+
+    comments = (
+        f'<div class="feedback"><h3>评论</h3><div># re: {_TITLE} 2005-08-13 10:00 某某</div>'
+        f"<p>写得好，支持一下。</p><div># re: {_TITLE} 2005-08-14 09:00 路人</div><p>同意。</p></div>"
+    )
+    post = f"<div class='post'><h2>{_TITLE}</h2><div>{_ZH_TEXT}</div>{{}}</div>{comments}"
+    foot = "<div class='postfoot'>posted on 2005-08-12 16:12 城市观察 阅读(120) 评论(2)</div>"
+    article = extract_from_text(_layout(post.format(foot)), "http://blog.a.cn/x/archive/1.html")
+    assert (article.published_on, article.published_at) == (
+        date(2005, 8, 12),
+        utc(2005, 8, 12, 8, 12),
+    )
+    # without the post's own date, a comment's date is no date for the post
+    article = extract_from_text(_layout(post.format("")), "http://blog.a.cn/x/archive/1.html")
+    assert article.published_on is None
+
+
+_FORUM_POST = (
+    "Has anyone else noticed the bus schedule changes on the north side? The 42 now skips "
+    "three stops after nine in the evening and nobody at the depot could tell me why. "
+) * 2
+_FORUM_REPLY = "I asked the council about this last week and they said it is temporary. " * 2
+
+
+def _phpbb(first: str, replies: Sequence[str]) -> str:
+    rows = (
+        '<tr><td class="row1"><span class="name"><b>northsider</b></span><br>'
+        '<span class="postdetails">Joined: 12 Mar 2012<br>Posts: 45</span></td>'
+        f'<td class="row1"><span class="postdetails">{first}&nbsp; &nbsp;Post subject: Bus 42 '
+        f'schedule changes</span><hr><span class="postbody">{_FORUM_POST}</span></td></tr>'
+    )
+    for reply in replies:
+        rows += (
+            '<tr><td class="row2"><span class="name"><b>maria</b></span><br>'
+            '<span class="postdetails">Joined: 02 Jan 2010<br>Posts: 1203</span></td>'
+            f'<td class="row2"><span class="postdetails">{reply}&nbsp; &nbsp;Post subject: Re: '
+            f'Bus 42</span><hr><span class="postbody">{_FORUM_REPLY}</span></td></tr>'
+        )
+    return (
+        "<html><head><title>City Forums :: View topic - Bus 42 schedule changes</title></head>"
+        '<body><a class="maintitle" href="viewtopic.php?t=77">Bus 42 schedule changes</a>'
+        f'<table class="forumline">{rows}</table></body></html>'
+    )
+
+
+@pytest.mark.parametrize(
+    ("first", "replies", "at"),
+    [
+        (
+            "Posted: Sat Jul 19, 2014 10:22 pm",
+            ["Posted: Sun Jul 20, 2014 8:01 am", "Posted: Mon Jul 21, 2014 11:45 am"],
+            utc(2014, 7, 19, 14, 22),
+        ),
+        (
+            "Posted on 07-19-2014 10:22 PM",
+            ["Posted on 07-20-2014 08:01 AM"],
+            utc(2014, 7, 19, 14, 22),
+        ),
+        ("Posted by northsider on July 19th, 2014 at 10:22 p.m.", [], utc(2014, 7, 19, 14, 22)),
+        ("Posted: 19 Jul 2014", ["Posted: 02 Aug 2014"], None),
+    ],
+)
+def test_english_forum_posts(first: str, replies: list[str], at: datetime | None) -> None:
+    """The first post's own line; member-since dates (Joined: 12 Mar 2012) are no post dates.
+    Times without a zone are read as China time, as everywhere."""
+    from crawler.extract.extraction import extract_from_text
+
+    article = extract_from_text(
+        _phpbb(first, replies), "http://forum.example.com/viewtopic.php?t=77"
+    )
+    assert (article.published_on, article.published_at) == (date(2014, 7, 19), at)
+
+
+def test_unlabelled_month_day_year_only_in_plain_order() -> None:
+    assert date_from_head(["07-19-2014, 10:22 PM"]) == PublicationDate(
+        date(2014, 7, 19), utc(2014, 7, 19, 14, 22)
+    )
+    assert date_from_head(["07-08-2014, 10:22 PM"]) is None
+    assert date_from_head(["Joined: Mar 2012"]) is None
+
+
+def test_a_utc_stamp_gives_the_day_the_page_shows() -> None:
+    """``23:15Z`` is already the next day in Rome, ``02:18Z`` still the previous one in Miami: the
+    page's visible date decides, and only a neighbouring day the stamp's hour allows."""
+    late = {"article:published_time": "2020-12-05T23:15:0Z"}
+    shown = ["Domenica 06 Dicembre 2020 | 00:36", "Politica"]
+    assert find_publication_date(late, page_lines=shown).day == date(2020, 12, 6)  # type: ignore[union-attr]
+    early = {"article:published_time": "2020-02-18T02:18:11Z"}
+    assert find_publication_date(early, page_lines=["| 17 de Febrero 2020"]).day == date(
+        2020, 2, 17
+    )  # type: ignore[union-attr]
+    assert find_publication_date(early, page_lines=["Feb. 17, 2020"]).day == date(2020, 2, 17)  # type: ignore[union-attr]
+    # the stamp's own day shown, no date shown, a day the hour cannot reach, a zone given: kept
+    for lines in (["17 de Febrero 2020", "18 de Febrero 2020"], [], ["19.02.2020"]):
+        assert find_publication_date(early, page_lines=lines).day == date(2020, 2, 18)  # type: ignore[union-attr]
+    noon = {"article:published_time": "2020-02-18T12:00:00Z"}
+    assert find_publication_date(noon, page_lines=["17/02/2020"]).day == date(2020, 2, 18)  # type: ignore[union-attr]
+    zoned = {"article:published_time": "2020-02-18T02:18:11+01:00"}
+    assert find_publication_date(zoned, page_lines=["17/02/2020"]).day == date(2020, 2, 18)  # type: ignore[union-attr]
+
+
+def test_a_label_cell_and_its_value_cell() -> None:
+    """Index tables of information-disclosure pages hold the label and the date in two cells."""
+    from crawler.extract.extraction import extract_from_text
+
+    table = (
+        "<table><tr><td>发布机构：</td><td>市政府办公室</td><td>成文日期：</td>"
+        "<td>二〇〇五年七月十五日</td></tr><tr><td>文号：</td><td>荆政发〔2005〕12号</td>"
+        "<td>{}</td><td>2005年07月18日</td></tr></table>"
+    )
+    page = _layout(f"{table.format('发布日期：')}<h1>{_TITLE}</h1><div>{_ZH_TEXT}</div>")
+    assert extract_from_text(page, "http://a.cn/x.asp?id=1").published_on == date(2005, 7, 18)
+    assert date_from_head([], ["成文日期：", "二〇〇五年七月十五日"]) == PublicationDate(
+        date(2005, 7, 15)
+    )
+    assert date_from_head([], ["发布日期：", "市政府办公室", "2005-07-18"]) is None

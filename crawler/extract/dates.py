@@ -5,9 +5,13 @@ Pure functions; no settings read. A date is taken only from places that state th
 date: structured metadata (meta tags, JSON-LD), the labelled or bare date of the meta line just
 under the title (``发布时间：2024-11-04``, ``2024年11月04日 10:30``, ``2005-07-18 13:03:17``,
 ``新华网 2005-07-18 13:03:17``, ``发布日期： 9/17/2004 5:54:13 AM``, ``本贴由 某某 于2005年8月12日…发表``,
-``发表于 2005-8-12``), a ``发布时间`` label elsewhere on the page, or the URL (``t20210524_``,
-``/2024-11/04/``, ``/202411/04/``, ``/20241104/``); a headline's event date
-(``年会（2004年12月11－12日）``) is not the page's. When none of these gives a date, htmldate's
+``发表于 2005-8-12``, ``Posted: Sat Jul 19, 2014 10:22 pm``), a ``发布时间`` or ``Posted on`` label
+elsewhere on the page, the URL (``t20210524_``, ``/2024-11/04/``, ``/202411/04/``, ``/20241104/``),
+or the page's one info bar (``点击数：123　更新时间：2005-7-18``, often under the body). Full-width
+digits and Chinese numerals (``二〇〇五年七月十八日``) read as digits; a month/day/year reads as
+such after a label, and unlabelled only when a part over 12 shows the order (``9/17/2004``, never
+``9/7/2004``); 发布日期 beats 成文日期. A headline's event date (``年会（2004年12月11－12日）``) is
+not the page's. When none of these gives a date, htmldate's
 ``find_date`` is asked (metadata the rules do not know, ``<time>``, European formats); its year-
 and month-only guesses are refused, and on Chinese pages only a day it read from markup counts.
 Never a year or date from the body or from related-article lists of a Chinese page, and never a
@@ -22,7 +26,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
 from htmldate import find_date
@@ -63,17 +67,49 @@ PUBDATE_META_NAMES: tuple[str, ...] = (
 )
 
 _DIGITS = str.maketrans("０１２３４５６７８９：－／", "0123456789:-/")
+# Dates in Chinese numerals (成文日期 of government documents: 二〇〇五年七月十八日)
+_CN_DIGIT = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {
+    "○": 0,
+    "零": 0,
+    "Ｏ": 0,
+    "O": 0,
+}
+_CN_YEAR = "[〇○零Ｏ一二三四五六七八九]"
+_CN_NUMBER = "[一二三四五六七八九十]{1,3}"
+_CN_DATE = re.compile(
+    rf"(?P<y>{_CN_YEAR}{{4}}|(?:19|20)\d{{2}})\s*年\s*(?P<m>{_CN_NUMBER}|\d{{1,2}})\s*月"
+    rf"\s*(?P<d>{_CN_NUMBER}|\d{{1,2}})\s*[日号]"
+)
 _DATE = re.compile(
     r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})"
     r"(?!\d)\s*日?"
-    r"(?:\s*(?:T|-)?\s*(?P<H>\d{1,2})\s*[:时]\s*(?P<M>\d{2})(?:\s*[:分]\s*(?P<S>\d{2}))?"
+    r"(?:\s*(?:T|-)?\s*(?P<H>\d{1,2})\s*[:时]\s*(?P<M>\d{2})(?:\s*[:分]\s*(?P<S>\d{1,2})(?!\d))?"
     r"(?:\.\d+)?\s*(?P<ap>[AaPp][Mm](?![A-Za-z]))?\s*(?P<z>Z|[+-]\d{2}:?\d{2}(?!\d))?)?"
 )
-# Month/day/year, only after a label (``发布日期： 9/17/2004 5:54:13 AM``, ASP-era CMSs)
+_CLOCK_TAIL = (
+    r"(?:,?\s+(?:at\s+)?(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?"
+    r"\s*(?P<ap>[AaPp]\.?[Mm]\.?(?![A-Za-z]))?)?(?P<z>)"
+)
+# Month/day/year (``发布日期： 9/17/2004 5:54:13 AM`` of ASP-era CMSs, vBulletin's
+# ``07-19-2014, 10:22 PM``): after a label, or unlabelled when the order is plain (a part > 12)
 _MDY = re.compile(
-    r"(?<![\d/])(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>(?:19|20)\d{2})(?![\d/])"
-    r"(?:\s+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?\s*(?P<ap>[AaPp][Mm](?![A-Za-z]))?)?"
-    r"(?P<z>)"
+    r"(?<![\d/-])(?P<m>\d{1,2})(?P<sep>[/-])(?P<d>\d{1,2})(?P=sep)(?P<y>(?:19|20)\d{2})(?![\d/-])"
+    + _CLOCK_TAIL
+)
+_MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH_WORD = (
+    r"(?P<mn>(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))"
+    r"(?:[a-z]{0,6}\b\.?|(?=\s))"
+)
+_WEEKDAY = r"(?:(?i:mon|tue|wed|thu|fri|sat|sun)[a-z]{0,6}\.?,?\s+)?"
+# English dates of forum and blog posts (``Posted: Sat Jul 19, 2014 10:22 pm``, ``19 July 2014``)
+_TEXT_MDY = re.compile(
+    rf"\b{_WEEKDAY}{_MONTH_WORD}\s*(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d{{2}})(?!\d)"
+    + _CLOCK_TAIL
+)
+_TEXT_DMY = re.compile(
+    rf"\b{_WEEKDAY}(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_WORD},?\s+"
+    r"(?P<y>(?:19|20)\d{2})(?!\d)" + _CLOCK_TAIL
 )
 _COMPACT = re.compile(
     r"^\s*(?P<y>(?:19|20)\d{2})(?P<m>\d{2})(?P<d>\d{2})(?:(?P<H>\d{2})(?P<M>\d{2}))?"
@@ -93,8 +129,39 @@ _LABEL = re.compile(
     r"上传时间|成文日期|時間|發布時間|發佈時間|發布日期|时间|日期|Date|date|Published|发布|"
     r"发表于|发帖于|回复于)\s*[:：]?\s*$"
 )
+_LABEL_ONLY = re.compile(r"^[\[【]?[\u4e00-\u9fff\s　]{2,8}[:：]$")
 _FORUM_LABEL = re.compile(r"本[贴帖]由\s*\S{1,20}\s*于\s*$")  # 本贴由 某某 于2005年8月12日…发表
 _STRONG_LABEL = re.compile(r"(?:发布|发表|發布|發佈)(?:时间|日期|時間|于)\s*[:：]?\s*$")
+# ``Posted:``, ``Posted on``, ``Published on``, ``Posted by someone on`` opening a line (English
+# forums and blogs; ``was published on`` inside a sentence is no label)
+_POSTED_LABEL = re.compile(
+    r"^\W{0,3}(?:Posted|Published|Submitted)(?:\s+by\s+[^:\n]{1,30}?)?(?:\s+on)?\s*[:\-–]?\s*$",
+    re.IGNORECASE,
+)
+# an info bar's hit counter (点击数：123, 浏览次数: 56, 阅读：12) and its entry labels
+_COUNTER = re.compile(
+    r"(?:点击|點擊|浏览|瀏覽|阅读|閱讀|访问|訪問|人气)(?:数|次数|次數|量|率)?\s*[:：]"
+)
+_ENTRY_LABEL = re.compile(r"(?:更新|录入|錄入|上传|添加|加入|入库)(?:时间|日期|時間)\s*[:：]")
+# Month-name stems (en, de, fr, it, es, pt, nl) for the day a page shows its readers
+_MONTH_STEMS = (
+    ("jan", "jän", "gen", "ene"),
+    ("feb", "fév", "fev"),
+    ("mar", "mär", "maa"),
+    ("apr", "avr", "abr"),
+    ("may", "mai", "mag", "mei"),
+    ("jun", "juin", "giu"),
+    ("jul", "juil", "lug"),
+    ("aug", "août", "aout", "ago"),
+    ("sep", "set"),
+    ("oct", "okt", "ott", "out"),
+    ("nov",),
+    ("dec", "dez", "déc", "dic"),
+)
+_EAST_HOURS = 15  # UTC hour from which a zone east of Greenwich (up to +09:00) is on the next day
+_WEST_HOURS = 9  # UTC hour before which a zone west of it (down to -09:00) is on the previous day
+_LATIN = re.compile(r"[A-Za-z]{3}")
+_POSTED = re.compile(r"\W{0,3}(?:Posted|Published|Submitted)\b", re.IGNORECASE)
 _CLOCK = re.compile(r"\d\s*\d{1,2}\s*[:时]\s*\d{2}")
 _PERIOD_END = re.compile(r"\s*日?\s*[-－—–~～至到]\s*\d{1,2}\s*日")
 _HEADLINE_BRACKET = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]{8,}[（(]\s*$")  # not 新华网（…）
@@ -126,6 +193,9 @@ class PublicationDate:
 
     day: date
     at: datetime | None = None
+    # the stamp was written in UTC (``Z``, ``+00:00``): the publisher's own day may be the next or
+    # the previous one
+    in_utc: bool = field(default=False, compare=False)
 
 
 def is_date_only(line: str) -> bool:
@@ -140,7 +210,7 @@ def starts_with_date(line: str) -> bool:
 
 def parse_date(text: str) -> PublicationDate | None:
     """The first plausible date (with its time, if any) in ``text``."""
-    text = text.translate(_DIGITS)
+    text = _normalized(text)
     for match in _DATE.finditer(text):
         parsed = _from_match(match)
         if parsed:
@@ -169,13 +239,53 @@ def find_publication_date(
         or date_from_scripts(scripts)
         or date_from_url(url)
         or date_from_labelled(page_lines)
+        or date_from_info_bar(page_lines)
     )
+    if found and found.in_utc:
+        found = _publisher_day(found, page_lines)
     if found and found.at is None:
         # the meta tag may state only the day while the meta line adds the time
         timed = date_from_head(head_lines, before_title)
         if timed and timed.day == found.day and timed.at:
             return timed
     return found
+
+
+def _publisher_day(found: PublicationDate, page_lines: Sequence[str]) -> PublicationDate:
+    """A stamp written in UTC (``2020-12-05T23:15:00Z``) gives UTC's day; the publisher's is the
+    next one east of Greenwich late in the day, the previous one west of it early in the day.
+    The day the page shows its readers decides: the neighbouring day when the text states it
+    and never the stamp's own day."""
+    assert found.at is not None
+    hour = found.at.hour
+    neighbours = [found.day + timedelta(days=1)] if hour >= _EAST_HOURS else []
+    neighbours += [found.day - timedelta(days=1)] if hour < _WEST_HOURS else []
+    if not neighbours:
+        return found
+    text = "\n".join(line for line in page_lines if len(line) < _PARAGRAPH_LINE)
+    if _states_day(text, found.day):
+        return found
+    shown = [day for day in neighbours if _states_day(text, day)]
+    return replace(found, day=shown[0]) if len(shown) == 1 else found
+
+
+def _states_day(text: str, day: date) -> bool:
+    """``text`` writes ``day`` with its year: in digits (2020-12-06, 06.12.2020, 12/6/2020) or with
+    the month's name in English, German, French, Italian, Spanish, Portuguese or Dutch."""
+    d, m, y = day.day, day.month, day.year
+    numeric = (
+        rf"(?<!\d){y}\s*[-/.年]\s*0?{m}\s*[-/.月]\s*0?{d}(?!\d)"
+        rf"|(?<!\d)0?{d}\s*[-/.]\s*0?{m}\s*[-/.]\s*{y}(?!\d)"
+        rf"|(?<!\d)0?{m}\s*/\s*0?{d}\s*/\s*{y}(?!\d)"
+    )
+    if re.search(numeric, text):
+        return True
+    month = "|".join(_MONTH_STEMS[m - 1])
+    worded = (
+        rf"(?<!\d)0?{d}(?:st|nd|rd|th|er|º)?\.?\s+(?:de\s+|of\s+)?(?:{month})\w*\.?,?\s+(?:de\s+)?{y}"
+        rf"|\b(?:{month})\w*\.?\s+0?{d}(?:st|nd|rd|th)?,?\s+{y}(?!\d)"
+    )
+    return bool(re.search(worded, text, re.IGNORECASE))
 
 
 def date_from_htmldate(
@@ -271,13 +381,14 @@ def date_from_head(
     or an unlabelled date with a time on the last of them."""
     region: list[str] = []
     for line in head_lines:
-        if len(line) >= _PARAGRAPH_LINE or "。" in line:
+        if (len(line) >= _PARAGRAPH_LINE and not _POSTED.match(line)) or "。" in line:
             break
         region.append(line)
     return (
         _first_labelled(region, strong_only=True)
         or _first_labelled(region, strong_only=False)
         or _first_unlabelled(region)
+        or _first_labelled(before_title, strong_only=True)
         or _first_labelled(before_title, strong_only=False)
         or _timed_line(before_title[-1:])
     )
@@ -286,14 +397,36 @@ def date_from_head(
 def _timed_line(lines: Sequence[str]) -> PublicationDate | None:
     """An unlabelled date with a time of day right above the body (``2005-07-18 13:03:17``):
     the date line of a page whose headline was not recognised as its title."""
-    if not lines or not _CLOCK.search(lines[0].translate(_DIGITS)):
+    if not lines or not _CLOCK.search(_normalized(lines[0])):
         return None
     return _first_unlabelled(lines)
 
 
 def date_from_labelled(lines: Iterable[str]) -> PublicationDate | None:
     """A date labelled 发布时间/发布日期 anywhere on the page (a last resort)."""
-    return _first_labelled([line for line in lines if len(line) < _PARAGRAPH_LINE], True)
+    return _first_labelled(
+        [line for line in lines if len(line) < _PARAGRAPH_LINE or _POSTED.match(line)], True
+    )
+
+
+def date_from_info_bar(lines: Iterable[str]) -> PublicationDate | None:
+    """The date of the article's info bar wherever it stands (old CMSs put it under the body:
+    ``作者：X　点击数：123　更新时间：2005-7-18``): a short line with a hit counter or an entry
+    label (更新时间, 录入时间) and a date, when the page has exactly one such line (a list of
+    articles repeats its lines, an info bar is alone)."""
+    bars = []
+    for line in lines:
+        if len(line) >= _PARAGRAPH_LINE or "。" in line or "，" in line:
+            continue
+        text = _normalized(without_pinyin(line))
+        if not (_COUNTER.search(text) or _ENTRY_LABEL.search(text)) or not _DATE.search(text):
+            continue
+        bars.append(line)
+        if len(bars) > 1:
+            return None
+    if not bars:
+        return None
+    return _first_labelled(bars, strong_only=False) or _first_unlabelled(bars)
 
 
 def date_from_url(url: str) -> PublicationDate | None:
@@ -309,29 +442,54 @@ def date_from_url(url: str) -> PublicationDate | None:
 
 def _first_labelled(lines: Iterable[str], strong_only: bool) -> PublicationDate | None:
     label = _STRONG_LABEL if strong_only else _LABEL
-    for line in lines:
-        text = without_pinyin(line).translate(_DIGITS)
-        matches = sorted([*_DATE.finditer(text), *_MDY.finditer(text)], key=lambda m: m.start())
-        for match in matches:
+    for line in _with_cell_values(lines):
+        text = _normalized(without_pinyin(line))
+        for match in _date_matches(text):
             before = text[: match.start()]
-            if label.search(before[-12:]) or _FORUM_LABEL.search(before[-30:]):
+            if (
+                label.search(before[-12:])
+                or _FORUM_LABEL.search(before[-30:])
+                or _POSTED_LABEL.search(before)
+            ):
                 parsed = _from_match(match)
                 if parsed:
                     return parsed
     return None
 
 
+def _with_cell_values(lines: Iterable[str]) -> list[str]:
+    """The lines, a label standing alone (a table cell ``发布日期：``) joined to the next line (the
+    next cell ``2005年07月18日``)."""
+    lines = list(lines)
+    return [
+        f"{line} {lines[index + 1]}"
+        if index + 1 < len(lines) and _LABEL_ONLY.match(line.strip())
+        else line
+        for index, line in enumerate(lines)
+    ]
+
+
+def _date_matches(text: str) -> list[re.Match[str]]:
+    """Every full date in ``text`` in reading order: year first, month/day/year, English words."""
+    patterns = (_DATE, _MDY, _TEXT_MDY, _TEXT_DMY) if _LATIN.search(text) else (_DATE, _MDY)
+    return sorted(
+        (match for pattern in patterns for match in pattern.finditer(text)),
+        key=lambda match: match.start(),
+    )
+
+
 def _first_unlabelled(lines: Iterable[str]) -> PublicationDate | None:
-    """A bare date standing apart in a short, prose-free line (``2024-11-04 | 来源：X``)."""
+    """A bare date standing apart in a short, prose-free line (``2024-11-04 | 来源：X``); a
+    month/day/year one only when its order is plain (``07-19-2014``, not ``07-08-2014``)."""
     for line in lines:
         if len(line) > _META_LINE or "，" in line:
             continue
-        text = line.translate(_DIGITS)
-        match = _DATE.search(text)
+        text = _normalized(line)
+        match = _DATE.search(text) or _MDY.search(text)
         if not match or len(text) - (match.end() - match.start()) > _UNLABELLED_SLACK:
             continue
         if _STANDS_APART.search(text[: match.start()]) and not _is_event_date(text, match):
-            parsed = _from_match(match)
+            parsed = _from_match(match, plain_order=True)
             if parsed:
                 return parsed
     return None
@@ -345,12 +503,59 @@ def _is_event_date(text: str, match: re.Match[str]) -> bool:
     return bool(_HEADLINE_BRACKET.search(text[: match.start()]))
 
 
-def _from_match(match: re.Match[str]) -> PublicationDate | None:
-    day = _valid_day(match.group("y"), match.group("m"), match.group("d"))
+def _normalized(text: str) -> str:
+    """ASCII digits for full-width ones and for dates in Chinese numerals."""
+    text = text.translate(_DIGITS)
+    if "年" in text:
+        text = _CN_DATE.sub(_cn_date_digits, text)
+    return text
+
+
+def _cn_date_digits(match: re.Match[str]) -> str:
+    year = match.group("y")
+    if not year.isdigit():
+        year = "".join(str(_CN_DIGIT[c]) for c in year)
+    month, day = _cn_number(match.group("m")), _cn_number(match.group("d"))
+    if month is None or day is None:
+        return match.group(0)
+    return f"{year}年{month}月{day}日"
+
+
+def _cn_number(text: str) -> int | None:
+    """1-31 in digits or Chinese numerals (七, 十, 十八, 二十, 三十一)."""
+    if text.isdigit():
+        return int(text)
+    tens, ten, units = text.partition("十")
+    digits = [_CN_DIGIT.get(part) for part in (tens, units) if part]
+    if None in digits or len(tens) > 1 or len(units) > 1 or (not ten and tens and units):
+        return None
+    if not ten:
+        value = _CN_DIGIT[tens]
+    else:
+        value = (_CN_DIGIT[tens] if tens else 1) * 10 + (_CN_DIGIT[units] if units else 0)
+    return value if 1 <= value <= 31 else None
+
+
+def _from_match(match: re.Match[str], *, plain_order: bool = False) -> PublicationDate | None:
+    """The date (and time) of a match of ``_DATE``, ``_MDY`` or ``_TEXT_*``. A month/day/year
+    whose first part is over 12 is day/month/year; with ``plain_order`` an order that could be
+    either (``07-08-2014``) gives None."""
+    groups = match.groupdict()
+    if groups.get("mn"):
+        month = _MONTH_NAMES.index(groups["mn"].lower()) + 1
+        day_number = int(match.group("d"))
+    else:
+        month, day_number = int(match.group("m")), int(match.group("d"))
+        if groups.get("sep"):
+            if month > 12:
+                month, day_number = day_number, month
+            elif plain_order and day_number <= 12:
+                return None
+    day = _valid_day(match.group("y"), str(month), str(day_number))
     if day is None:
         return None
     hour = match.group("H")
-    meridiem = (match.group("ap") or "").lower()
+    meridiem = (match.group("ap") or "").lower().replace(".", "")
     if hour is not None and meridiem and 1 <= int(hour) <= 12:
         hour = str(int(hour) % 12 + (12 if meridiem == "pm" else 0))
     return _with_time(day, hour, match.group("M"), match.group("S"), match.group("z") or None)
@@ -389,7 +594,8 @@ def _with_time(
     tz = _zone(zone) if zone else CHINA_TZ
     stamp = datetime.combine(day, clock, tzinfo=tz)
     # the day is the calendar day the page states (in its own zone), the instant is exact
-    return PublicationDate(day, stamp.astimezone(UTC))
+    in_utc = zone is not None and (zone == "Z" or not _zone(zone).utcoffset(None))
+    return PublicationDate(day, stamp.astimezone(UTC), in_utc)
 
 
 def _zone(text: str) -> timezone:
