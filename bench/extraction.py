@@ -3,9 +3,9 @@
 Runs ``extract_article`` (the function the crawl uses) on every page of the fixture registry,
 ``tests/fixtures/extraction/NAME.html`` with its expectation ``NAME.json``, and prints per page and
 in all: character precision, recall and F1 of title + body (the held-out evaluation's measure,
-``tests/char_scores.py``), whether the publication day is right, and how many pages trafilatura
-ran on, and which part made each body (``ExtractedArticle.body_source``). It does the same count on the demo sites' article pages (``tests/sites``), which have no
-expected text. ``--fixtures DIR`` scores another registry of the same format.
+``tests/char_scores.py``), whether the publication day is right, how many pages trafilatura ran
+on and which part made each body (``ExtractedArticle.body_source``). It does the same counts on
+the demo sites' article pages (``tests/sites``), which have no expected text. ``--fixtures DIR`` scores another registry of the same format.
 
     PYTHONPATH=$PWD .venv/bin/python bench/extraction.py [--pages] [--fixtures DIR]
 """
