@@ -3,9 +3,9 @@
 Runs ``extract_article`` (the function the crawl uses) on every page of the fixture registry,
 ``tests/fixtures/extraction/NAME.html`` with its expectation ``NAME.json``, and prints per page and
 in all: character precision, recall and F1 of title + body (the held-out evaluation's measure,
-``tests/char_scores.py``), whether the publication day is right, and how many pages trafilatura
-ran on. It does the same count on the demo sites' article pages (``tests/sites``), which have no
-expected text. ``--fixtures DIR`` scores another registry of the same format.
+``tests/char_scores.py``), whether the publication day is right, how many pages trafilatura ran
+on and which part made each body (``ExtractedArticle.body_source``). It does the same counts on
+the demo sites' article pages (``tests/sites``), which have no expected text. ``--fixtures DIR`` scores another registry of the same format.
 
     PYTHONPATH=$PWD .venv/bin/python bench/extraction.py [--pages] [--fixtures DIR]
 """
@@ -16,6 +16,7 @@ import argparse
 import json
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -80,6 +81,7 @@ def counting(calls: TrafilaturaCalls) -> Iterator[None]:
 
 def score_registry(fixtures: Path, calls: TrafilaturaCalls, show: bool) -> dict[str, Any]:
     rows = []
+    sources: Counter[str] = Counter()
     spent = 0.0
     for page in sorted(fixtures.glob("*.html")):
         expected = json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))
@@ -90,6 +92,7 @@ def score_registry(fixtures: Path, calls: TrafilaturaCalls, show: bool) -> dict[
                 body, expected["url"], header_charset=expected.get("header_charset")
             )
         spent += time.perf_counter() - started
+        sources[article.body_source] += 1
         scores = char_scores(
             f"{article.title or ''}\n{article.text}", f"{expected['title']}\n{expected['text']}"
         )
@@ -100,6 +103,7 @@ def score_registry(fixtures: Path, calls: TrafilaturaCalls, show: bool) -> dict[
             print(
                 f"{page.stem:34} P {scores.precision:.3f} R {scores.recall:.3f} "
                 f"F1 {scores.f1:.3f}  date {mark} {day} (want {expected['published_on']})"
+                f"  {article.body_source}"
             )
     count = len(rows)
     dated = [row for row in rows if row[4]["published_on"] is not None]
@@ -113,6 +117,7 @@ def score_registry(fixtures: Path, calls: TrafilaturaCalls, show: bool) -> dict[
         "dated_pages_right": sum(row[2] for row in dated),
         "dated_pages": len(dated),
         "trafilatura_pages": calls.pages,
+        "body_sources": dict(sorted(sources.items())),
         "ms_per_page": round(spent / count * 1000, 1),
     }
 
@@ -127,13 +132,22 @@ def demo_article_pages() -> list[Path]:
     ]
 
 
-def count_demo(calls: TrafilaturaCalls) -> dict[str, int]:
+def count_demo(calls: TrafilaturaCalls) -> dict[str, Any]:
     pages = demo_article_pages()
+    sources: Counter[str] = Counter()
     for page in pages:
         url = f"http://127.0.0.1/{page.relative_to(SITES).as_posix()}"
         with calls.page():
-            extraction.extract_article(page.read_bytes(), url)
-    return {"pages": len(pages), "trafilatura_pages": calls.pages}
+            sources[extraction.extract_article(page.read_bytes(), url).body_source] += 1
+    return {
+        "pages": len(pages),
+        "trafilatura_pages": calls.pages,
+        "body_sources": dict(sorted(sources.items())),
+    }
+
+
+def _sources(counts: dict[str, int]) -> str:
+    return ", ".join(f"{source or 'nothing'} {count}" for source, count in counts.items())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -153,9 +167,11 @@ def main(argv: list[str] | None = None) -> int:
         f"({registry['dated_pages_right']}/{registry['dated_pages']} of the dated pages); "
         f"trafilatura ran on {registry['trafilatura_pages']}; {registry['ms_per_page']} ms/page"
     )
+    print(f"  bodies made by: {_sources(registry['body_sources'])}")
     print(
         f"demo sites: {demo['pages']} article pages, trafilatura ran on {demo['trafilatura_pages']}"
     )
+    print(f"  bodies made by: {_sources(demo['body_sources'])}")
     print(json.dumps({"registry": registry, "demo": demo}))
     return 0
 

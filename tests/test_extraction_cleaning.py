@@ -1,0 +1,74 @@
+"""Cleaning the chosen container with trafilatura: what it removes, what it must keep."""
+
+from __future__ import annotations
+
+from crawler.extract.extraction import BODY_SOURCES, extract_from_text
+
+BODY = [
+    "11月19日，市交通运输局召开新闻发布会，介绍主城区潮汐车道试点方案和配套交通组织措施。",
+    "试点路段早高峰进城方向增加一条车道，晚高峰出城方向增加一条车道，其余时段恢复正常通行。",
+    "交警部门将在试点路口安排警力引导，试点满三个月后评估效果，再决定是否在全市推广实施。",
+]
+COMMENTS = [
+    "支持这个做法，人民路早上进城方向每天都要堵半个小时，对面车道却空荡荡的，早就应该调整了。",
+    "建议提前发布详细的示意图，再多搞几天宣传，不然刚开始实施的时候外地车辆肯定会走错车道。",
+]
+
+
+def _page(content: str, title: str = "主城区试点潮汐车道") -> str:
+    return f"""<html><head><meta charset="utf-8"><title>{title}_江城网</title></head><body>
+    <div class="nav"><a href="/">首页</a> <a href="/news/">新闻</a></div>
+    <h1>{title}</h1><div class="info">2024-11-19 17:05 来源：江城晚报</div>
+    <div class="news_content">{content}</div>
+    <div class="foot">江城网版权所有</div></body></html>"""
+
+
+def test_comments_inside_the_container_are_removed() -> None:
+    comments = "".join(
+        f'<div class="pl-item"><div class="pl-user">网友{i} 2024-11-20</div>'
+        f'<div class="pl-text">{line}</div></div>'
+        for i, line in enumerate(COMMENTS)
+    )
+    content = "".join(f"<p>{line}</p>" for line in BODY)
+    html = _page(f'{content}<div class="pinglun"><div>网友评论</div>{comments}</div>')
+    article = extract_from_text(html, "http://news.example.cn/2024/1119/1.shtml")
+    assert article.text.split("\n") == BODY
+    assert article.body_source == "cms-container+trafilatura"
+    assert article.body_source in BODY_SOURCES
+
+
+def test_br_paragraphs_without_p_are_all_kept() -> None:
+    lines = [*BODY, "（完）"]
+    html = _page("<br>\n".join(f"&nbsp;&nbsp;{line}" for line in lines))
+    article = extract_from_text(html, "http://news.example.cn/2024/1119/3.shtml")
+    assert article.text.split("\n") == lines
+
+
+def test_a_data_table_in_the_container_is_kept() -> None:
+    rows = [
+        ("区县", "项目数", "完成投资"),
+        ("江北区", "26", "68.2亿元"),
+        ("南湖区", "22", "57.9亿元"),
+    ]
+    table = "<table>" + "".join(
+        "<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows
+    )
+    html = _page("".join(f"<p>{line}</p>" for line in BODY) + table + "</table>")
+    article = extract_from_text(html, "http://news.example.cn/2024/1119/4.shtml")
+    assert article.text.split("\n") == BODY + [cell for row in rows for cell in row]
+
+
+def test_an_attachment_list_is_kept() -> None:
+    attachment = '附件：<a href="/uploads/huizhi.docx">参会回执</a>'
+    html = _page("".join(f"<p>{line}</p>" for line in BODY) + f"<p>{attachment}</p>")
+    article = extract_from_text(html, "http://news.example.cn/2024/1119/5.shtml")
+    assert article.text.split("\n") == [*BODY, "附件：参会回执"]
+
+
+def test_a_page_over_the_tag_guard_keeps_its_body() -> None:
+    junk = "<span>x</span>" * 41_000
+    html = _page("".join(f"<p>{line}</p>" for line in BODY)).replace(
+        '<div class="foot">', f'<div class="foot">{junk}'
+    )
+    article = extract_from_text(html, "http://news.example.cn/2024/1119/6.shtml")
+    assert article.text.split("\n") == BODY
