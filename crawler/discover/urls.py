@@ -28,6 +28,7 @@ http-only site cannot answer https.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from collections.abc import Sequence
@@ -48,6 +49,8 @@ _TRACKING_PARAMS = re.compile(
 _SESSION_IN_PATH = re.compile(r";(?:jsessionid|phpsessid|sid)=[^/?#]*", re.IGNORECASE)
 _UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 _ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})?")
+# Keys of URLs up to this long are remembered (a page's links are canonicalized several times).
+_CACHED_LENGTH = 2048
 # Encodings browsers never use for a query: they send UTF-8 instead (URL standard).
 _NOT_QUERY_ENCODINGS = re.compile(r"^(?:utf[-_]?(?:16|32)|ucs[-_]?[24])", re.IGNORECASE)
 
@@ -138,6 +141,17 @@ def canonicalize(url: str, fold_hosts: Sequence[str] = ()) -> str:
     encoding). Canonicalizing a canonical URL changes nothing.
     """
     url = url.strip()
+    if len(url) <= _CACHED_LENGTH:
+        return _cached_canonical(url, tuple(fold_hosts))
+    return _canonical(url, fold_hosts)
+
+
+@functools.lru_cache(maxsize=8192)
+def _cached_canonical(url: str, fold_hosts: tuple[str, ...]) -> str:
+    return _canonical(url, fold_hosts)
+
+
+def _canonical(url: str, fold_hosts: Sequence[str]) -> str:
     if not is_http_url(url):
         return url
     try:
