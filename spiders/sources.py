@@ -199,11 +199,13 @@ class SourceSpider(scrapy.Spider):
         source = self.sources[response.meta["fw_source"]]
         self.tally.count(source.id, "list_pages")
         page = int(response.meta.get("page", 1))
+        root, encoding = self._tree(response, source)
         report = discover(
-            self._tree(response, source),
+            root,
             response.url,
             page_number=page,
             article_links=source.article_links,
+            encoding=encoding,
         )
         walk = response.meta.get("walk")
         links = self._links(source, report.articles, report.attachments, walk=walk)
@@ -266,17 +268,18 @@ class SourceSpider(scrapy.Spider):
             max_list_pages=source.max_list_pages,
         )
 
-    def _tree(self, response: Response, source: SourceConfig) -> Any:
+    def _tree(self, response: Response, source: SourceConfig) -> tuple[Any, str]:
+        """The parsed page and the encoding it was read in (its links' queries are sent in it)."""
         if isinstance(response, TextResponse) and not source.encoding:
             root = response.selector.root
             if hasattr(root, "iter") and hasattr(root, "text_content"):
-                return root
-        text, _ = decode_html(
+                return root, response.encoding
+        text, codec = decode_html(
             response.body,
             header_charset=header_charset(response.headers.get("Content-Type")),
             override=source.encoding,
         )
-        return parse_html(text)
+        return parse_html(text), codec
 
     def _key(self, source_id: str, url: str) -> str:
         """An article or attachment URL's canonical form, with the source's host folding."""

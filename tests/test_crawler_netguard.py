@@ -279,6 +279,19 @@ def test_extract_checks_every_redirect_hop() -> None:
         assert target.paths() == []
 
 
+def test_extract_requests_a_raw_url_percent_encoded() -> None:
+    """``extract`` given a URL with a raw Chinese path, a space and a raw query sends it as a
+    browser does (UTF-8 escapes), instead of the HTTP client refusing non-ASCII."""
+    escaped = "/xwzx/%E6%96%B0%E9%97%BB/a%20b.html"
+    with HostileSite({escaped: lambda _: html("<p>正文</p>")}) as site:
+        body, final_url, _ = fetch_url(
+            site.url("/xwzx/新闻/a b.html?kw=论坛#top"), AddressPolicy(allow_private=True)
+        )
+        assert [(r.path, r.query) for r in site.requests] == [(escaped, "kw=%E8%AE%BA%E5%9D%9B")]
+    assert body == "<p>正文</p>".encode()
+    assert final_url == site.url(f"{escaped}?kw=%E8%AE%BA%E5%9D%9B")
+
+
 def test_extract_checks_the_address_it_connects_to() -> None:
     """The connection itself re-resolves and refuses a private answer (DNS rebinding)."""
     connect = _checked_connection(STRICT)

@@ -59,7 +59,7 @@ def test_upgrade_builds_the_models_schema(db_url: str) -> None:
         upgrade_schema(engine)
         with engine.connect() as connection:
             assert schema_differences(connection) == []
-            assert current_revision(connection) == head_revision() == "0008"
+            assert current_revision(connection) == head_revision() == "0009"
     finally:
         engine.dispose()
 

@@ -19,7 +19,7 @@ from typing import IO, Any
 from urllib.parse import urljoin, urlsplit
 
 from crawler.discover.addresses import AddressPolicy, parse_host
-from crawler.discover.urls import HTTP_SCHEMES
+from crawler.discover.urls import HTTP_SCHEMES, request_url
 from crawler.extract.content import header_charset
 
 USER_AGENT = "forumwatch/0.1 (extract; +https://github.com/forumwatch/forumwatch)"
@@ -43,9 +43,11 @@ def read_input(
 def fetch_url(
     url: str, policy: AddressPolicy, *, timeout: float = 30.0
 ) -> tuple[bytes, str, str | None]:
-    """Fetch one http(s) URL under ``policy``; ``Refused`` (an OSError) when it may not be."""
+    """Fetch one http(s) URL under ``policy``; ``Refused`` (an OSError) when it may not be.
+    The request goes out percent-encoded (``request_url``): a raw non-ASCII path or query, a
+    space or an IDN host is sent as a browser sends it, never refused by the HTTP client."""
     opener = _opener(policy)
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+    request = urllib.request.Request(request_url(url), headers={"User-Agent": USER_AGENT})
     try:
         with opener.open(request, timeout=timeout) as response:
             body = response.read(MAX_BYTES + 1)

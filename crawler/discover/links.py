@@ -13,7 +13,9 @@ How articles are told from everything else, without per-site code:
    article list is the best-scoring group; groups scoring at least half as well are kept too.
 A per-source ``article_links`` override (CSS, XPath or ``re:`` URL regex) replaces steps 2-3.
 Whatever the page or the override says, only absolute http(s) URLs come out (never ``file:``,
-``data:``, ``ftp:``...): they are the only URLs the crawler may request.
+``data:``, ``ftp:``...): they are the only URLs the crawler may request. They come out as the
+URLs to request (``crawler.discover.urls.request_url``): percent-encoded, a raw query in the
+page's encoding as browsers send it.
 """
 
 from __future__ import annotations
@@ -28,7 +30,13 @@ from lxml import etree
 from lxml.html import HtmlElement, HTMLParser
 
 from crawler.analyze.normalize import plain_line
-from crawler.discover.urls import canonicalize, is_attachment_url, is_http_url, same_site
+from crawler.discover.urls import (
+    canonicalize,
+    is_attachment_url,
+    is_http_url,
+    request_url,
+    same_site,
+)
 from crawler.extract.metadata import visible_text
 
 _HTML_PARSER = HTMLParser(recover=True, no_network=True, huge_tree=True)
@@ -95,11 +103,17 @@ class _Link:
 
 
 def discover(
-    root: HtmlElement, page_url: str, *, page_number: int = 1, article_links: str | None = None
+    root: HtmlElement,
+    page_url: str,
+    *,
+    page_number: int = 1,
+    article_links: str | None = None,
+    encoding: str = "utf-8",
 ) -> LinkReport:
-    """Article links, attachments and the next list page of a list page."""
-    links = list(_content_links(root, page_url))
-    next_page = find_next_page(root, page_url, page_number)
+    """Article links, attachments and the next list page of a list page written in
+    ``encoding`` (the encoding its raw query strings are sent in)."""
+    links = list(_content_links(root, page_url, encoding))
+    next_page = find_next_page(root, page_url, page_number, encoding)
     pagination = {canonicalize(next_page)} if next_page else set()
     pagination |= _pager_urls(links, page_url)
     report = LinkReport(next_page=next_page)
@@ -110,19 +124,21 @@ def discover(
         elif canonicalize(link.url) not in pagination:
             candidates.append(link)
     if article_links:
-        report.articles = _dedupe(_override_links(root, page_url, candidates, article_links))
+        report.articles = _dedupe(
+            _override_links(root, page_url, candidates, article_links, encoding)
+        )
     else:
         report.articles = _dedupe(link.url for link in _article_group(candidates))
     return report
 
 
-def _content_links(root: HtmlElement, page_url: str) -> Iterator[_Link]:
+def _content_links(root: HtmlElement, page_url: str, encoding: str) -> Iterator[_Link]:
     base = _base_url(root, page_url)
     for anchor in root.iter("a"):
         href = (anchor.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
             continue
-        url = urljoin(base, href).split("#", 1)[0]
+        url = request_url(urljoin(base, href), encoding)
         if not is_http_url(url) or not same_site(url, page_url):
             continue
         if _in_chrome(anchor):
@@ -238,7 +254,7 @@ def _document_order(element: HtmlElement) -> int:
 
 
 def _override_links(
-    root: HtmlElement, page_url: str, candidates: list[_Link], selector: str
+    root: HtmlElement, page_url: str, candidates: list[_Link], selector: str, encoding: str
 ) -> list[str]:
     if selector.startswith("re:"):
         pattern = re.compile(selector[3:])
@@ -251,7 +267,7 @@ def _override_links(
     # Selected anchors that are no candidates (chrome, other sites) are taken as the override
     # says, but only http(s) ones: a selected file:// or data: href is never a page to fetch.
     hrefs = (
-        urljoin(page_url, (a.get("href") or "").strip())
+        request_url(urljoin(page_url, (a.get("href") or "").strip()), encoding)
         for el in chosen
         for a in ([el] if el.tag == "a" else el.iter("a"))
         if a.get("href")
@@ -267,8 +283,11 @@ def _select(root: HtmlElement, selector: str) -> list[HtmlElement]:
     return [el for el in found if isinstance(el, HtmlElement)]
 
 
-def find_next_page(root: HtmlElement, page_url: str, page_number: int = 1) -> str | None:
-    """The next list page: a 下一页/next link, the page numbered one higher, or a TRS JS pager."""
+def find_next_page(
+    root: HtmlElement, page_url: str, page_number: int = 1, encoding: str = "utf-8"
+) -> str | None:
+    """The next list page: a 下一页/next link, the page numbered one higher, or a TRS JS pager
+    (the URL to request, for a page written in ``encoding``)."""
     base = _base_url(root, page_url)
     numbered: str | None = None
     for anchor in root.iter("a"):
@@ -276,7 +295,7 @@ def find_next_page(root: HtmlElement, page_url: str, page_number: int = 1) -> st
         if not href or href.startswith(("javascript:", "#", "mailto:")):
             continue
         text = " ".join((anchor.text_content() or "").split()) or (anchor.get("title") or "")
-        url = urljoin(base, href)
+        url = request_url(urljoin(base, href), encoding)
         if not is_http_url(url) or not same_site(url, page_url):
             continue
         if canonicalize(url) == canonicalize(page_url):
@@ -286,10 +305,10 @@ def find_next_page(root: HtmlElement, page_url: str, page_number: int = 1) -> st
         match = _PAGE_NUMBER_TEXT.match(text)
         if match and int(match.group(1)) == page_number + 1 and numbered is None:
             numbered = url
-    return numbered or _js_pager_next(root, base)
+    return numbered or _js_pager_next(root, base, encoding)
 
 
-def _js_pager_next(root: HtmlElement, base: str) -> str | None:
+def _js_pager_next(root: HtmlElement, base: str, encoding: str) -> str | None:
     for script in root.iter("script"):
         match = _JS_PAGER.search(script.text or "")
         if not match:
@@ -297,7 +316,7 @@ def _js_pager_next(root: HtmlElement, base: str) -> str | None:
         count, current, prefix, ext = match.groups()
         following = int(current) + 1
         if following < int(count):
-            url = urljoin(base, f"{prefix}_{following}.{ext}")
+            url = request_url(urljoin(base, f"{prefix}_{following}.{ext}"), encoding)
             return url if is_http_url(url) else None
     return None
 

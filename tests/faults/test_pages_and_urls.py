@@ -12,6 +12,7 @@ import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from crawler.discover.urls import canonicalize
 from tests.faults.hostile import HostileSite, Reply, Request, html, source, write_config
@@ -312,3 +313,67 @@ def test_url_variants_are_one_article_fetched_once(tmp_path: Path) -> None:
     )
     # the scheme is folded too: http and https of a page are one canonical URL
     assert canonicalize("https://example.gov.cn:443/a.html") == "http://example.gov.cn/a.html"
+
+
+def test_escaped_and_raw_spellings_are_one_article_fetched_once(tmp_path: Path) -> None:
+    """Scenario: a GBK news column links one article by its raw Chinese path, its UTF-8 escapes
+    in lower and upper case and with an escaped unreserved character, and a search-style article
+    by a raw Chinese query value and by the same value escaped in GBK.
+    Pass: each article is requested once, percent-encoded, the query in GBK as a browser sends
+    it (the site answers only that); one row each, keyed by the escaped form; a second crawl
+    requests neither again."""
+    path = "/xwzx/新闻/content_1001.html"
+    keyword = "论坛"
+    links = [
+        path,
+        "/xwzx/%e6%96%b0%e9%97%bb/content_1001.html",
+        "/xwzx/%E6%96%B0%E9%97%BB/content_1001.html#top",
+        "/%78wzx/%E6%96%B0%E9%97%BB/content_1001.html",
+        f"/show.asp?id=1002&kw={keyword}",
+        "/show.asp?kw=%C2%DB%CC%B3&id=1002",
+    ]
+    column = list_page([(href, article_title(2 if "show" in href else 1)) for href in links])
+    column = column.replace("charset='utf-8'", "charset='gbk'")
+
+    def xwzx(request: Request) -> Reply:
+        if request.path.endswith("/"):
+            return Reply(body=column.encode("gbk"), content_type="text/html; charset=gbk")
+        if unquote_to_bytes(request.path) == path.encode("utf-8"):
+            return html(article_page(1))
+        return Reply(404, b"not found")
+
+    def show(request: Request) -> Reply:
+        fields = dict(field.partition("=")[::2] for field in request.query.split("&"))
+        sent = unquote_to_bytes(fields.get("kw", ""))
+        if sent == keyword.encode("gbk") and fields.get("id") == "1002":
+            return html(article_page(2))
+        return Reply(404, b"not found")
+
+    routes = {**news_routes([]), "/xwzx/*": xwzx, "/show.asp": show}
+    with HostileSite(routes) as site:
+        config = write_config(tmp_path, [source("s", site.url("/xwzx/"))], settings=IN_PROCESS)
+        first = crawl_measured(config, timeout=120)
+        first_requests = Counter(f"{r.path}?{r.query}" for r in site.requests)
+        site.requests.clear()
+        second = crawl_measured(config, timeout=120)
+        second_paths = Counter(site.paths())
+        base = site.base_url
+
+    for result in (first, second):
+        assert result.returncode == 0, result.stdout + result.stderr
+        result.assert_clean()
+    escaped = "/xwzx/%E6%96%B0%E9%97%BB/content_1001.html"
+    assert first_requests == {
+        "/robots.txt?": 1,
+        "/xwzx/?": 1,
+        f"{escaped}?": 1,
+        "/show.asp?id=1002&kw=%C2%DB%CC%B3": 1,
+    }, first_requests
+    assert second_paths == {"/xwzx/": 1}, second_paths
+    db_url = f"sqlite:///{tmp_path / 'fw.db'}"
+    assert stored_urls(db_url) == {
+        f"{base}{escaped}": 1,
+        f"{base}/show.asp?id=1002&kw=%C2%DB%CC%B3": 1,
+    }
+    assert canonicalize(f"{base}{path}") == f"{base}{escaped}"
+    assert (runs(db_url, "s")[0]["new_articles"], runs(db_url, "s")[0]["failed"]) == (2, 0)
