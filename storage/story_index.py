@@ -11,6 +11,13 @@ they are shared by every crawler process and survive restarts. Assignment runs i
 transaction that stores the articles: on SQLite that transaction holds the database lock
 (``BEGIN IMMEDIATE``); on PostgreSQL ``lock_assignment`` takes a transaction advisory lock, so
 two processes storing reposts of one article at the same moment still give them one story.
+
+Listings (``story_views``, read by the CLI's ``stories``, the API's ``/api/stories`` and the web
+UI's story page) show stories newest first by the story's date: the earliest day among its
+articles, an article counting by its stated publication day (``published_on``, the page's own
+calendar day) or, when it states none, by the UTC day it was first fetched. Stories of one day
+are newest first by first seen, then by id. A story without articles (one retired by
+``stories --rebuild``, see ``renumber_stories``) is never listed.
 """
 
 from __future__ import annotations
@@ -20,8 +27,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any, Final, NamedTuple
 
-from sqlalchemy import Table, bindparam, func, update
+from sqlalchemy import Date, Table, bindparam, func, update
 from sqlalchemy import select as sa_select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, SQLModel, col, select
 
 from storage.models import Article, ArticleSignature, IndexEntry, LshBand, Story
@@ -58,6 +67,39 @@ class StoryView:
     def earliest_published(self) -> date | None:
         dates = [a.published_on for a in self.articles if a.published_on is not None]
         return min(dates) if dates else None
+
+    @property
+    def listing_date(self) -> date | None:
+        """The day listings order the story by (see the module): the earliest of its articles'
+        publication days, an undated article counting by the UTC day it was fetched; None
+        for a story without articles."""
+        days = [article_day(a.published_on, a.fetched_at) for a in self.articles]
+        return min(days) if days else None
+
+
+def article_day(published_on: date | None, fetched_at: datetime) -> date:
+    """The day an article counts by in story listings: its stated publication day, else the
+    UTC day it was first fetched (what ``_article_day`` computes in SQL)."""
+    return published_on if published_on is not None else fetched_at.astimezone(UTC).date()
+
+
+class _UtcDay(FunctionElement[date]):
+    """The UTC calendar day of a stored (UTC) datetime column, as a date."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(_UtcDay)
+def _utc_day_sqlite(element: _UtcDay, compiler: Any, **kw: Any) -> str:
+    # SQLite stores UTC datetimes as ISO text ("2025-01-01 08:00:00.000000"); date() is its day
+    return f"date({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_UtcDay, "postgresql")
+def _utc_day_postgresql(element: _UtcDay, compiler: Any, **kw: Any) -> str:
+    # timestamptz -> the UTC wall clock -> its date, whatever the session's time zone
+    return f"CAST(timezone('UTC', {compiler.process(element.clauses, **kw)}) AS DATE)"
 
 
 def _table(model: type[SQLModel]) -> Table:
@@ -272,13 +314,90 @@ def remove_from_index(*, session: Session, band_keys: Mapping[int, Sequence[int]
         connection.execute(signatures.delete().where(signatures.c.article_id.in_(chunk)))
 
 
-def reset_stories(*, session: Session) -> None:
-    """Forget every story and the index."""
+def clear_assignments(*, session: Session) -> None:
+    """Take every article out of its story and empty the index, keeping the story rows (with
+    no event group) so ``renumber_stories`` can give their ids back after reassignment: while
+    they stand, every story created is numbered above them, on SQLite too."""
     connection = session.connection()
-    articles = _table(Article)
-    connection.execute(update(articles).values(story_id=None))
-    for model in (LshBand, ArticleSignature, Story):
+    connection.execute(update(_table(Article)).values(story_id=None))
+    connection.execute(update(_table(Story)).values(event_group=None))
+    for model in (LshBand, ArticleSignature):
         connection.execute(_table(model).delete())
+
+
+def story_members(*, session: Session) -> dict[int, list[int]]:
+    """Story id -> its articles' ids (ascending), for every story with articles."""
+    articles = _table(Article)
+    statement = (
+        sa_select(articles.c.story_id, articles.c.id)
+        .where(articles.c.story_id.is_not(None))
+        .order_by(articles.c.story_id, articles.c.id)
+    )
+    members: dict[int, list[int]] = {}
+    for story_id, article_id in session.connection().execute(statement):
+        members.setdefault(story_id, []).append(article_id)
+    return members
+
+
+def renumber_stories(*, session: Session, kept: Mapping[int, int]) -> None:
+    """Give stories back the ids they keep: ``kept`` maps a story's new id to an existing
+    (older) story id, whose row takes the new story's first-seen time, event group and
+    articles; the new row is deleted. Event groups naming a new id name the kept id instead.
+
+    The kept ids' rows must exist and hold no articles (``clear_assignments``), and every new
+    id must be above every kept one. Story rows left without articles stay, empty and without
+    an event group: their ids are never given to another story (SQLite would reuse the
+    highest free id) and listings skip them. No sequence is touched: every id in use was
+    drawn from it, so later inserts get fresh ids on PostgreSQL and SQLite alike.
+    """
+    connection = session.connection()
+    stories, articles = _table(Story), _table(Article)
+    new_rows: dict[int, tuple[datetime, int | None]] = {}
+    for chunk in _chunked(sorted(kept)):
+        rows = connection.execute(
+            sa_select(stories.c.id, stories.c.first_seen_at, stories.c.event_group).where(
+                stories.c.id.in_(chunk)
+            )
+        )
+        new_rows.update((row[0], (row[1], row[2])) for row in rows)
+    if kept:
+        taken = [
+            {
+                "_old": old,
+                "_seen": seen,
+                "_group": kept.get(group, group) if group is not None else None,
+            }
+            for new, old in kept.items()
+            for seen, group in [new_rows[new]]
+        ]
+        connection.execute(
+            update(stories)
+            .where(stories.c.id == bindparam("_old"))
+            .values(first_seen_at=bindparam("_seen"), event_group=bindparam("_group")),
+            taken,
+        )
+        renames = [{"_new": new, "_old": old} for new, old in kept.items()]
+        connection.execute(
+            update(articles)
+            .where(articles.c.story_id == bindparam("_new"))
+            .values(story_id=bindparam("_old")),
+            renames,
+        )
+        connection.execute(
+            update(stories)
+            .where(stories.c.event_group == bindparam("_new"))
+            .values(event_group=bindparam("_old")),
+            renames,
+        )
+        for chunk in _chunked(sorted(kept)):
+            connection.execute(stories.delete().where(stories.c.id.in_(chunk)))
+    has_articles = sa_select(articles.c.id).where(articles.c.story_id == stories.c.id).exists()
+    connection.execute(
+        update(stories)
+        .where(stories.c.event_group.is_not(None))
+        .where(~has_articles)
+        .values(event_group=None)
+    )
 
 
 def assignment_batches(*, session: Session, batch_size: int = 500) -> Iterator[list[StoryInput]]:
@@ -307,6 +426,12 @@ def assignment_batches(*, session: Session, batch_size: int = 500) -> Iterator[l
 # -- reading ----------------------------------------------------------------------------------
 
 
+def _article_day() -> Any:
+    """An article's day in listings, in SQL (``article_day``)."""
+    articles = _table(Article)
+    return func.coalesce(articles.c.published_on, _UtcDay(articles.c.fetched_at))
+
+
 def story_views(
     *,
     session: Session,
@@ -315,23 +440,30 @@ def story_views(
     story_ids: Sequence[int] = (),
     min_sources: int = 1,
 ) -> list[StoryView]:
-    """Stories, newest first (by first seen), each with its articles; ``min_sources`` keeps
-    those carried by at least that many sources."""
+    """Stories with articles, in listing order (newest first by story date, then first seen,
+    then id: see the module), each with its articles; ``since`` keeps those first seen on or
+    after that (UTC) day, ``min_sources`` those carried by at least that many sources,
+    ``story_ids`` those ids."""
     stories, articles = _table(Story), _table(Article)
-    statement = sa_select(stories.c.id)
+    facts = sa_select(
+        articles.c.story_id.label("story_id"),
+        func.min(_article_day()).label("day"),
+        func.count(func.distinct(articles.c.source_id)).label("sources"),
+    ).where(articles.c.story_id.is_not(None))
     if story_ids:
-        statement = statement.where(stories.c.id.in_(list(story_ids)))
+        facts = facts.where(articles.c.story_id.in_(list(story_ids)))
+    per_story = facts.group_by(articles.c.story_id).subquery("per_story")
+    statement = sa_select(stories.c.id).join_from(
+        stories, per_story, per_story.c.story_id == stories.c.id
+    )
     if min_sources > 1:
-        carried = (
-            sa_select(func.count(func.distinct(articles.c.source_id)))
-            .where(articles.c.story_id == stories.c.id)
-            .scalar_subquery()
-        )
-        statement = statement.where(carried >= min_sources)
+        statement = statement.where(per_story.c.sources >= min_sources)
     if since is not None:
         start = datetime.combine(since, time(), tzinfo=UTC)
         statement = statement.where(stories.c.first_seen_at >= start)
-    statement = statement.order_by(stories.c.first_seen_at.desc(), stories.c.id.desc()).limit(limit)
+    statement = statement.order_by(
+        per_story.c.day.desc(), stories.c.first_seen_at.desc(), stories.c.id.desc()
+    ).limit(limit)
     ids = [row[0] for row in session.connection().execute(statement)]
     if not ids:
         return []
