@@ -13,11 +13,15 @@ transaction that stores the articles: on SQLite that transaction holds the datab
 two processes storing reposts of one article at the same moment still give them one story.
 
 Listings (``story_views``, read by the CLI's ``stories``, the API's ``/api/stories`` and the web
-UI's story page) show stories newest first by the story's date: the earliest day among its
+UI's story page) show stories newest first by their listing date: the earliest day among their
 articles, an article counting by its stated publication day (``published_on``, the page's own
 calendar day) or, when it states none, by the UTC day it was first fetched. Stories of one day
-are newest first by first seen, then by id. A story without articles (one retired by
-``stories --rebuild``, see ``renumber_stories``) is never listed.
+are newest first by first seen, then by id. The date is kept on the story row
+(``Story.listing_date``, indexed with first seen and id, so a listing reads a few index entries
+whatever the number of articles) and recomputed from the articles by ``refresh_listing_dates``,
+which every write changing a story's articles or their dates calls: ``set_stories``,
+``renumber_stories`` (rebuild), re-extraction and article deletion. A story without articles (one retired by ``stories
+--rebuild``, see ``renumber_stories``) has no date and is never listed.
 """
 
 from __future__ import annotations
@@ -67,20 +71,6 @@ class StoryView:
     def earliest_published(self) -> date | None:
         dates = [a.published_on for a in self.articles if a.published_on is not None]
         return min(dates) if dates else None
-
-    @property
-    def listing_date(self) -> date | None:
-        """The day listings order the story by (see the module): the earliest of its articles'
-        publication days, an undated article counting by the UTC day it was fetched; None
-        for a story without articles."""
-        days = [article_day(a.published_on, a.fetched_at) for a in self.articles]
-        return min(days) if days else None
-
-
-def article_day(published_on: date | None, fetched_at: datetime) -> date:
-    """The day an article counts by in story listings: its stated publication day, else the
-    UTC day it was first fetched (what ``_article_day`` computes in SQL)."""
-    return published_on if published_on is not None else fetched_at.astimezone(UTC).date()
 
 
 class _UtcDay(FunctionElement[date]):
@@ -207,10 +197,15 @@ def create_stories(*, session: Session, first_seen: Sequence[datetime]) -> list[
 
 
 def set_stories(*, session: Session, stories: Mapping[int, int]) -> None:
-    """Put articles in stories: article id -> story id."""
+    """Put articles in stories: article id -> story id; the listing dates of the stories they
+    join and of those they leave are recomputed."""
     if not stories:
         return
     articles = _table(Article)
+    touched = set(stories.values())
+    for chunk in _chunked(sorted(stories)):
+        owners = sa_select(articles.c.story_id).where(articles.c.id.in_(chunk))
+        touched.update(row[0] for row in session.connection().execute(owners) if row[0])
     statement = (
         update(articles)
         .where(articles.c.id == bindparam("_id"))
@@ -218,6 +213,7 @@ def set_stories(*, session: Session, stories: Mapping[int, int]) -> None:
     )
     rows = [{"_id": article_id, "_story": story_id} for article_id, story_id in stories.items()]
     session.connection().execute(statement, rows)
+    refresh_listing_dates(session=session, story_ids=touched)
 
 
 def join_event(*, session: Session, story_id: int, other_story: int) -> int:
@@ -346,8 +342,9 @@ def renumber_stories(*, session: Session, kept: Mapping[int, int]) -> None:
 
     The kept ids' rows must exist and hold no articles (``clear_assignments``), and every new
     id must be above every kept one. Story rows left without articles stay, empty and without
-    an event group: their ids are never given to another story (SQLite would reuse the
-    highest free id) and listings skip them. No sequence is touched: every id in use was
+    an event group or listing date: their ids are never given to another story (SQLite would
+    reuse the highest free id) and listings skip them. Every story's listing date is
+    recomputed. No sequence is touched: every id in use was
     drawn from it, so later inserts get fresh ids on PostgreSQL and SQLite alike.
     """
     connection = session.connection()
@@ -398,6 +395,7 @@ def renumber_stories(*, session: Session, kept: Mapping[int, int]) -> None:
         .where(~has_articles)
         .values(event_group=None)
     )
+    refresh_listing_dates(session=session)
 
 
 def assignment_batches(*, session: Session, batch_size: int = 500) -> Iterator[list[StoryInput]]:
@@ -427,9 +425,26 @@ def assignment_batches(*, session: Session, batch_size: int = 500) -> Iterator[l
 
 
 def _article_day() -> Any:
-    """An article's day in listings, in SQL (``article_day``)."""
+    """An article's day in listings, in SQL: its stated publication day, else its UTC fetch day."""
     articles = _table(Article)
     return func.coalesce(articles.c.published_on, _UtcDay(articles.c.fetched_at))
+
+
+def refresh_listing_dates(*, session: Session, story_ids: Collection[int] | None = None) -> None:
+    """Recompute ``Story.listing_date`` from the articles, of ``story_ids`` or (None) of every
+    story; a story without articles gets None."""
+    stories, articles = _table(Story), _table(Article)
+    earliest = (
+        sa_select(func.min(_article_day()))
+        .where(articles.c.story_id == stories.c.id)
+        .scalar_subquery()
+    )
+    statement = update(stories).values(listing_date=earliest)
+    if story_ids is None:
+        session.connection().execute(statement)
+        return
+    for chunk in _chunked(sorted(set(story_ids))):
+        session.connection().execute(statement.where(stories.c.id.in_(chunk)))
 
 
 def story_views(
@@ -440,29 +455,26 @@ def story_views(
     story_ids: Sequence[int] = (),
     min_sources: int = 1,
 ) -> list[StoryView]:
-    """Stories with articles, in listing order (newest first by story date, then first seen,
+    """Stories with articles, in listing order (newest first by listing date, then first seen,
     then id: see the module), each with its articles; ``since`` keeps those first seen on or
     after that (UTC) day, ``min_sources`` those carried by at least that many sources,
     ``story_ids`` those ids."""
     stories, articles = _table(Story), _table(Article)
-    facts = sa_select(
-        articles.c.story_id.label("story_id"),
-        func.min(_article_day()).label("day"),
-        func.count(func.distinct(articles.c.source_id)).label("sources"),
-    ).where(articles.c.story_id.is_not(None))
+    statement = sa_select(stories.c.id).where(stories.c.listing_date.is_not(None))
     if story_ids:
-        facts = facts.where(articles.c.story_id.in_(list(story_ids)))
-    per_story = facts.group_by(articles.c.story_id).subquery("per_story")
-    statement = sa_select(stories.c.id).join_from(
-        stories, per_story, per_story.c.story_id == stories.c.id
-    )
+        statement = statement.where(stories.c.id.in_(list(story_ids)))
     if min_sources > 1:
-        statement = statement.where(per_story.c.sources >= min_sources)
+        carried = (
+            sa_select(func.count(func.distinct(articles.c.source_id)))
+            .where(articles.c.story_id == stories.c.id)
+            .scalar_subquery()
+        )
+        statement = statement.where(carried >= min_sources)
     if since is not None:
         start = datetime.combine(since, time(), tzinfo=UTC)
         statement = statement.where(stories.c.first_seen_at >= start)
     statement = statement.order_by(
-        per_story.c.day.desc(), stories.c.first_seen_at.desc(), stories.c.id.desc()
+        stories.c.listing_date.desc(), stories.c.first_seen_at.desc(), stories.c.id.desc()
     ).limit(limit)
     ids = [row[0] for row in session.connection().execute(statement)]
     if not ids:

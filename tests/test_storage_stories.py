@@ -18,7 +18,7 @@ from crawler.analyze.stories import likely_original
 from crawler.config import SourceConfig
 from crawler.crawl.store import CrawlStore
 from crawler.crawl.stories import rebuild_stories, reindex
-from storage import queries, story_index
+from storage import queries, search, story_index
 from storage.db import make_engine, session_scope, upgrade_schema
 from storage.models import (
     Article,
@@ -283,7 +283,7 @@ def test_stories_list_by_earliest_publication_day_then_first_seen(engine: Engine
         views = story_views(session=session)
         # the undated article counts by the day it was fetched (FETCHED's, 2025-01-01)
         assert listed(views) == ["undated", "tie2", "tie1", "early_seen", "late", "lead"]
-        assert [v.listing_date for v in views] == [
+        assert [v.story.listing_date for v in views] == [
             FETCHED.date(),
             date(2024, 3, 1),
             date(2024, 3, 1),
@@ -312,7 +312,7 @@ def test_an_undated_article_counts_by_its_utc_fetch_day(engine: Engine) -> None:
             session.connection().exec_driver_sql("SET TIME ZONE 'Asia/Shanghai'")
         views = story_views(session=session)
         assert listed(views) == ["dated", "undated"]
-        assert {v.listing_date for v in views} == {date(2024, 12, 31)}
+        assert {v.story.listing_date for v in views} == {date(2024, 12, 31)}
 
 
 # -- rebuild: story ids survive ----------------------------------------------------------------
@@ -415,3 +415,31 @@ def test_rebuild_keeps_event_groups_on_kept_ids(engine: Engine) -> None:
     group = rows[before["portal"] or 0].event_group
     assert group == rows[before["agency"] or 0].event_group == rows_before[group or 0].event_group
     assert group in (before["portal"], before["agency"])
+
+
+def test_listing_follows_reextracted_dates_and_deleted_articles(engine: Engine) -> None:
+    text = text_of(13, "城市规划论坛召开。")
+    ids = store(
+        engine,
+        article("a", text_of(14, "产城融合大会举行。"), published="2024-01-01"),
+        article("b", text, minutes=1, published="2024-06-01"),
+        article("b_copy", text, source="b", minutes=2, published="2024-09-01"),
+    )
+
+    def order() -> list[str]:
+        with session_scope(engine) as session:
+            return listed(story_views(session=session))
+
+    assert order() == ["b", "a"]
+    # re-extraction finds another date for "a": its story moves up
+    reextract(
+        engine, ids[0], article("a", text_of(14, "产城融合大会举行。"), published="2024-08-01")
+    )
+    assert order() == ["a", "b"]
+    # b's earliest article deleted: its story now counts by its copy's date
+    with session_scope(engine, write=True) as session:
+        assert search.delete_articles(session=session, article_ids=[ids[1] or 0]) == 1
+    assert order() == ["b_copy", "a"]
+    with session_scope(engine, write=True) as session:
+        search.delete_articles(session=session, article_ids=[ids[2] or 0])
+    assert order() == ["a"]
