@@ -320,10 +320,15 @@ def stories(
     ] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="JSON Lines, one story a line.")] = False,
     rebuild: Annotated[
-        bool, typer.Option("--rebuild", help="Reassign every article (after `reextract`).")
+        bool,
+        typer.Option(
+            "--rebuild",
+            help="Reassign every article (after `reextract`); stories that continue keep their ids.",
+        ),
     ] = False,
 ) -> None:
-    """Stories (an article and its reposts on other sites), newest first, with source counts."""
+    """Stories (an article and its reposts on other sites) with source counts, newest first by
+    their earliest publication date (an undated article counts by the day it was fetched)."""
     from crawler.crawl.stories import rebuild_stories
     from storage.db import session_scope
     from storage.story_index import story_views

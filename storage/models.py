@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Final, Literal, get_args
 
-from sqlalchemy import JSON, BigInteger, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 # Named constraints and indexes, so later migrations (batch mode on SQLite) can refer to them.
@@ -168,15 +168,21 @@ class Story(SQLModel, table=True):
     """One piece of news: an article and its reposts on other sites (``storage.story_index``).
 
     What a story holds (articles, sources, earliest date, likely original) is read from its
-    articles, never copied here, so it cannot drift from them.
+    articles, never copied here, except ``listing_date``, which listings order by: it is
+    recomputed from the articles (``story_index.refresh_listing_dates``) by every write that
+    changes a story's articles or their dates.
     """
 
     __tablename__ = "stories"
+    __table_args__ = (Index("ix_stories_listing", "listing_date", "first_seen_at", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     first_seen_at: datetime = Field(default_factory=utcnow, index=True)
     event_group: int | None = Field(default=None, index=True)
     """Stories reporting the same event share this (the id of the event's first story)."""
+    listing_date: date | None = None
+    """The earliest day among the story's articles: an article's stated publication day, else
+    the UTC day it was first fetched; None for a story without articles (never listed)."""
 
 
 class ArticleSignature(SQLModel, table=True):

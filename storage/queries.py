@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, Table, and_, bindparam, func, literal_colu
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
-from storage import search
+from storage import search, story_index
 from storage.db import dialect_insert
 from storage.models import (
     MAX_RUN_ERRORS,
@@ -493,18 +493,23 @@ def update_extractions(*, session: Session, updates: Sequence[ArticleUpdate]) ->
 
     A Core UPDATE: ``Article`` objects already loaded in this session are not refreshed. The
     story index keeps the old signatures until the caller re-indexes them
-    (``crawler.crawl.stories.reindex``); the search index is brought up to date.
+    (``crawler.crawl.stories.reindex``); the search index and the articles' stories' listing
+    dates (a publication date may have changed) are brought up to date.
     """
     if not updates:
         return 0
     table = _table(Article)
     statement = update(table).where(table.c.id == bindparam("_article_id"))
     changed = 0
+    stories: set[int] = set()
     for chunk in _chunks(updates):
         rows = [
             {"_article_id": item.id, **item.model_dump(include=_CONTENT_FIELDS)} for item in chunk
         ]
         changed += session.connection().execute(statement, rows).rowcount
+        owners = sa_select(table.c.story_id).where(table.c.id.in_([item.id for item in chunk]))
+        stories.update(row[0] for row in session.connection().execute(owners) if row[0])
+    story_index.refresh_listing_dates(session=session, story_ids=stories)
     search.apply_pending(session=session)  # the triggers queued changed titles and texts
     return changed
 

@@ -11,6 +11,17 @@ they are shared by every crawler process and survive restarts. Assignment runs i
 transaction that stores the articles: on SQLite that transaction holds the database lock
 (``BEGIN IMMEDIATE``); on PostgreSQL ``lock_assignment`` takes a transaction advisory lock, so
 two processes storing reposts of one article at the same moment still give them one story.
+
+Listings (``story_views``, read by the CLI's ``stories``, the API's ``/api/stories`` and the web
+UI's story page) show stories newest first by their listing date: the earliest day among their
+articles, an article counting by its stated publication day (``published_on``, the page's own
+calendar day) or, when it states none, by the UTC day it was first fetched. Stories of one day
+are newest first by first seen, then by id. The date is kept on the story row
+(``Story.listing_date``, indexed with first seen and id, so a listing reads a few index entries
+whatever the number of articles) and recomputed from the articles by ``refresh_listing_dates``,
+which every write changing a story's articles or their dates calls: ``set_stories``,
+``renumber_stories`` (rebuild), re-extraction and article deletion. A story without articles (one retired by ``stories
+--rebuild``, see ``renumber_stories``) has no date and is never listed.
 """
 
 from __future__ import annotations
@@ -20,8 +31,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any, Final, NamedTuple
 
-from sqlalchemy import Table, bindparam, func, update
+from sqlalchemy import Date, Table, bindparam, func, update
 from sqlalchemy import select as sa_select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, SQLModel, col, select
 
 from storage.models import Article, ArticleSignature, IndexEntry, LshBand, Story
@@ -58,6 +71,25 @@ class StoryView:
     def earliest_published(self) -> date | None:
         dates = [a.published_on for a in self.articles if a.published_on is not None]
         return min(dates) if dates else None
+
+
+class _UtcDay(FunctionElement[date]):
+    """The UTC calendar day of a stored (UTC) datetime column, as a date."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(_UtcDay)
+def _utc_day_sqlite(element: _UtcDay, compiler: Any, **kw: Any) -> str:
+    # SQLite stores UTC datetimes as ISO text ("2025-01-01 08:00:00.000000"); date() is its day
+    return f"date({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_UtcDay, "postgresql")
+def _utc_day_postgresql(element: _UtcDay, compiler: Any, **kw: Any) -> str:
+    # timestamptz -> the UTC wall clock -> its date, whatever the session's time zone
+    return f"CAST(timezone('UTC', {compiler.process(element.clauses, **kw)}) AS DATE)"
 
 
 def _table(model: type[SQLModel]) -> Table:
@@ -165,10 +197,15 @@ def create_stories(*, session: Session, first_seen: Sequence[datetime]) -> list[
 
 
 def set_stories(*, session: Session, stories: Mapping[int, int]) -> None:
-    """Put articles in stories: article id -> story id."""
+    """Put articles in stories: article id -> story id; the listing dates of the stories they
+    join and of those they leave are recomputed."""
     if not stories:
         return
     articles = _table(Article)
+    touched = set(stories.values())
+    for chunk in _chunked(sorted(stories)):
+        owners = sa_select(articles.c.story_id).where(articles.c.id.in_(chunk))
+        touched.update(row[0] for row in session.connection().execute(owners) if row[0])
     statement = (
         update(articles)
         .where(articles.c.id == bindparam("_id"))
@@ -176,6 +213,7 @@ def set_stories(*, session: Session, stories: Mapping[int, int]) -> None:
     )
     rows = [{"_id": article_id, "_story": story_id} for article_id, story_id in stories.items()]
     session.connection().execute(statement, rows)
+    refresh_listing_dates(session=session, story_ids=touched)
 
 
 def join_event(*, session: Session, story_id: int, other_story: int) -> int:
@@ -272,13 +310,92 @@ def remove_from_index(*, session: Session, band_keys: Mapping[int, Sequence[int]
         connection.execute(signatures.delete().where(signatures.c.article_id.in_(chunk)))
 
 
-def reset_stories(*, session: Session) -> None:
-    """Forget every story and the index."""
+def clear_assignments(*, session: Session) -> None:
+    """Take every article out of its story and empty the index, keeping the story rows (with
+    no event group) so ``renumber_stories`` can give their ids back after reassignment: while
+    they stand, every story created is numbered above them, on SQLite too."""
     connection = session.connection()
-    articles = _table(Article)
-    connection.execute(update(articles).values(story_id=None))
-    for model in (LshBand, ArticleSignature, Story):
+    connection.execute(update(_table(Article)).values(story_id=None))
+    connection.execute(update(_table(Story)).values(event_group=None))
+    for model in (LshBand, ArticleSignature):
         connection.execute(_table(model).delete())
+
+
+def story_members(*, session: Session) -> dict[int, list[int]]:
+    """Story id -> its articles' ids (ascending), for every story with articles."""
+    articles = _table(Article)
+    statement = (
+        sa_select(articles.c.story_id, articles.c.id)
+        .where(articles.c.story_id.is_not(None))
+        .order_by(articles.c.story_id, articles.c.id)
+    )
+    members: dict[int, list[int]] = {}
+    for story_id, article_id in session.connection().execute(statement):
+        members.setdefault(story_id, []).append(article_id)
+    return members
+
+
+def renumber_stories(*, session: Session, kept: Mapping[int, int]) -> None:
+    """Give stories back the ids they keep: ``kept`` maps a story's new id to an existing
+    (older) story id, whose row takes the new story's first-seen time, event group and
+    articles; the new row is deleted. Event groups naming a new id name the kept id instead.
+
+    The kept ids' rows must exist and hold no articles (``clear_assignments``), and every new
+    id must be above every kept one. Story rows left without articles stay, empty and without
+    an event group or listing date: their ids are never given to another story (SQLite would
+    reuse the highest free id) and listings skip them. Every story's listing date is
+    recomputed. No sequence is touched: every id in use was
+    drawn from it, so later inserts get fresh ids on PostgreSQL and SQLite alike.
+    """
+    connection = session.connection()
+    stories, articles = _table(Story), _table(Article)
+    new_rows: dict[int, tuple[datetime, int | None]] = {}
+    for chunk in _chunked(sorted(kept)):
+        rows = connection.execute(
+            sa_select(stories.c.id, stories.c.first_seen_at, stories.c.event_group).where(
+                stories.c.id.in_(chunk)
+            )
+        )
+        new_rows.update((row[0], (row[1], row[2])) for row in rows)
+    if kept:
+        taken = [
+            {
+                "_old": old,
+                "_seen": seen,
+                "_group": kept.get(group, group) if group is not None else None,
+            }
+            for new, old in kept.items()
+            for seen, group in [new_rows[new]]
+        ]
+        connection.execute(
+            update(stories)
+            .where(stories.c.id == bindparam("_old"))
+            .values(first_seen_at=bindparam("_seen"), event_group=bindparam("_group")),
+            taken,
+        )
+        renames = [{"_new": new, "_old": old} for new, old in kept.items()]
+        connection.execute(
+            update(articles)
+            .where(articles.c.story_id == bindparam("_new"))
+            .values(story_id=bindparam("_old")),
+            renames,
+        )
+        connection.execute(
+            update(stories)
+            .where(stories.c.event_group == bindparam("_new"))
+            .values(event_group=bindparam("_old")),
+            renames,
+        )
+        for chunk in _chunked(sorted(kept)):
+            connection.execute(stories.delete().where(stories.c.id.in_(chunk)))
+    has_articles = sa_select(articles.c.id).where(articles.c.story_id == stories.c.id).exists()
+    connection.execute(
+        update(stories)
+        .where(stories.c.event_group.is_not(None))
+        .where(~has_articles)
+        .values(event_group=None)
+    )
+    refresh_listing_dates(session=session)
 
 
 def assignment_batches(*, session: Session, batch_size: int = 500) -> Iterator[list[StoryInput]]:
@@ -307,6 +424,29 @@ def assignment_batches(*, session: Session, batch_size: int = 500) -> Iterator[l
 # -- reading ----------------------------------------------------------------------------------
 
 
+def _article_day() -> Any:
+    """An article's day in listings, in SQL: its stated publication day, else its UTC fetch day."""
+    articles = _table(Article)
+    return func.coalesce(articles.c.published_on, _UtcDay(articles.c.fetched_at))
+
+
+def refresh_listing_dates(*, session: Session, story_ids: Collection[int] | None = None) -> None:
+    """Recompute ``Story.listing_date`` from the articles, of ``story_ids`` or (None) of every
+    story; a story without articles gets None."""
+    stories, articles = _table(Story), _table(Article)
+    earliest = (
+        sa_select(func.min(_article_day()))
+        .where(articles.c.story_id == stories.c.id)
+        .scalar_subquery()
+    )
+    statement = update(stories).values(listing_date=earliest)
+    if story_ids is None:
+        session.connection().execute(statement)
+        return
+    for chunk in _chunked(sorted(set(story_ids))):
+        session.connection().execute(statement.where(stories.c.id.in_(chunk)))
+
+
 def story_views(
     *,
     session: Session,
@@ -315,10 +455,12 @@ def story_views(
     story_ids: Sequence[int] = (),
     min_sources: int = 1,
 ) -> list[StoryView]:
-    """Stories, newest first (by first seen), each with its articles; ``min_sources`` keeps
-    those carried by at least that many sources."""
+    """Stories with articles, in listing order (newest first by listing date, then first seen,
+    then id: see the module), each with its articles; ``since`` keeps those first seen on or
+    after that (UTC) day, ``min_sources`` those carried by at least that many sources,
+    ``story_ids`` those ids."""
     stories, articles = _table(Story), _table(Article)
-    statement = sa_select(stories.c.id)
+    statement = sa_select(stories.c.id).where(stories.c.listing_date.is_not(None))
     if story_ids:
         statement = statement.where(stories.c.id.in_(list(story_ids)))
     if min_sources > 1:
@@ -331,7 +473,9 @@ def story_views(
     if since is not None:
         start = datetime.combine(since, time(), tzinfo=UTC)
         statement = statement.where(stories.c.first_seen_at >= start)
-    statement = statement.order_by(stories.c.first_seen_at.desc(), stories.c.id.desc()).limit(limit)
+    statement = statement.order_by(
+        stories.c.listing_date.desc(), stories.c.first_seen_at.desc(), stories.c.id.desc()
+    ).limit(limit)
     ids = [row[0] for row in session.connection().execute(statement)]
     if not ids:
         return []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -59,7 +59,7 @@ def test_upgrade_builds_the_models_schema(db_url: str) -> None:
         upgrade_schema(engine)
         with engine.connect() as connection:
             assert schema_differences(connection) == []
-            assert current_revision(connection) == head_revision() == "0009"
+            assert current_revision(connection) == head_revision() == "0010"
     finally:
         engine.dispose()
 
@@ -193,6 +193,8 @@ _CRAWLED_URLS_0003 = sa.table(
     sa.column("last_seen_at"),
 )
 
+_STORIES_0003 = sa.table("stories", sa.column("id"), sa.column("first_seen_at"))
+
 
 def _url(canonical_url: str, state: str, seen: datetime) -> dict[str, object]:
     return {
@@ -209,7 +211,11 @@ def _seed_0003(engine: Engine) -> None:
     """Rows as the older code stored them: http and https of the same pages, side by side."""
     with Session(engine) as session:
         session.add(Source(id="x", name="X", start_urls=["https://x.example/"]))
-        session.add_all([Story(id=1, first_seen_at=T0), Story(id=2, first_seen_at=T0)])
+        # stories as of 0003 (the model has columns of later revisions)
+        session.execute(
+            sa.insert(_STORIES_0003),
+            [{"id": 1, "first_seen_at": T0}, {"id": 2, "first_seen_at": T0}],
+        )
         session.flush()
         session.add_all(
             [
@@ -282,7 +288,8 @@ def test_fold_scheme_migration_merges_http_and_https_rows(db_url: str) -> None:
             assert sorted(h.article_id for h in session.exec(select(ArticleHtml))) == [1]
             assert sorted(s.article_id for s in session.exec(select(ArticleSignature))) == [1]
             assert sorted(b.article_id for b in session.exec(select(LshBand))) == [1]
-            assert [s.id for s in session.exec(select(Story))] == [1]  # story 2 was left empty
+            stories = session.execute(sa.select(_STORIES_0003.c.id)).scalars().all()
+            assert stories == [1]  # story 2 was left empty
             attachments = {
                 a.id: (a.canonical_url, a.article_id) for a in session.exec(select(Attachment))
             }
@@ -302,5 +309,38 @@ def test_fold_scheme_migration_merges_http_and_https_rows(db_url: str) -> None:
         upgrade_schema(engine)  # the later revisions apply on top
         with engine.connect() as connection:
             assert schema_differences(connection) == []
+    finally:
+        engine.dispose()
+
+
+def test_listing_date_migration_fills_each_story_from_its_articles(db_url: str) -> None:
+    """0010 on stories stored before it: the earliest stated publication day of a story's
+    articles, an undated article counting by its UTC fetch day; none for an empty story."""
+    engine = make_engine(db_url)
+    try:
+        upgrade_to(engine, "0008")
+        late_evening = datetime(2024, 12, 31, 23, 30, tzinfo=UTC)  # 1 January in Beijing
+        with Session(engine) as session:
+            session.add(Source(id="x", name="X", start_urls=["https://x.example/"]))
+            session.execute(
+                sa.insert(_STORIES_0003),
+                [{"id": n, "first_seen_at": T0} for n in (1, 2, 3)],
+            )
+            session.flush()
+            dated = _article(1, "https://x.example/1", story_id=1)
+            dated.published_on = date(2024, 5, 2)
+            earlier = _article(2, "https://x.example/2", story_id=1)
+            earlier.published_on = date(2023, 1, 9)
+            undated = _article(3, "https://x.example/3", story_id=2)
+            undated.fetched_at = late_evening
+            session.add_all([dated, earlier, undated])
+            session.commit()
+        upgrade_to(engine, "0010")
+        with Session(engine) as session:
+            assert {s.id: s.listing_date for s in session.exec(select(Story))} == {
+                1: date(2023, 1, 9),
+                2: date(2024, 12, 31),
+                3: None,
+            }
     finally:
         engine.dispose()

@@ -16,6 +16,7 @@ from crawler.analyze.stories import (
     StoryMatcher,
     event_window,
     exact_keys,
+    kept_story_ids,
     likely_original,
     same_event,
     same_event_story,
@@ -138,3 +139,38 @@ def test_likely_original_states_no_origin_and_came_first() -> None:
     assert likely_original([repost, first, undated, fetched_first]) is fetched_first
     assert likely_original([repost]) is repost
     assert likely_original([]) is None
+
+
+def test_unchanged_stories_keep_their_ids_and_new_ones_get_none() -> None:
+    old = {3: [1, 2], 7: [3], 9: [4, 5, 6]}
+    new = {20: [4, 5, 6], 21: [1, 2], 22: [3], 23: [8]}
+    assert kept_story_ids(old, new) == {21: 3, 22: 7, 20: 9}
+
+
+def test_a_split_story_keeps_its_id_on_its_largest_part() -> None:
+    assert kept_story_ids({5: [1, 2, 3, 4]}, {20: [1], 21: [2, 3, 4]}) == {21: 5}
+    # equal parts: the part holding the story's lowest article id
+    assert kept_story_ids({5: [1, 2, 3, 4]}, {20: [2, 4], 21: [1, 3]}) == {21: 5}
+    assert kept_story_ids({5: [6, 2, 9]}, {20: [9], 21: [6], 22: [2]}) == {22: 5}
+
+
+def test_merged_stories_keep_the_oldest_id_even_when_a_newer_one_was_larger() -> None:
+    assert kept_story_ids({4: [1], 9: [2, 3, 5]}, {30: [1, 2, 3, 5]}) == {30: 4}
+
+
+def test_an_id_whose_best_part_is_taken_goes_to_its_next_best_part() -> None:
+    # story 4 takes 30 (its only part); 9's largest part is 30 too, so it keeps 31
+    old = {4: [1, 2], 9: [3, 5, 6]}
+    new = {30: [1, 2, 3, 5], 31: [6]}
+    assert kept_story_ids(old, new) == {30: 4, 31: 9}
+
+
+def test_each_old_id_is_kept_at_most_once_and_each_new_story_keeps_at_most_one() -> None:
+    old = {n: [n * 10 + k for k in range(n % 3 + 1)] for n in range(1, 30)}
+    everything = sorted(a for members in old.values() for a in members)
+    new = {100 + i: everything[i : i + 4] for i in range(0, len(everything), 4)}
+    kept = kept_story_ids(old, new)
+    assert len(set(kept.values())) == len(kept)
+    assert set(kept) <= set(new) and set(kept.values()) <= set(old)
+    for new_id, old_id in kept.items():
+        assert set(new[new_id]) & set(old[old_id])

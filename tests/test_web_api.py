@@ -5,6 +5,7 @@ cursor pages under concurrent inserts, saved searches, security headers."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 from datetime import date
 from typing import Any
@@ -18,6 +19,7 @@ from crawler.web.app import CONTENT_SECURITY_POLICY
 from storage import tokens
 from storage.db import reset_engines, session_scope
 from tests.web_fixtures import (  # noqa: F401 (the web fixture)
+    HOSTILE_TITLE,
     SOURCES,
     Web,
     article,
@@ -31,6 +33,11 @@ runner = CliRunner()
 
 def cli_json(web: Web, tmp_path: Any, *args: str) -> list[dict[str, Any]]:
     """Lines of a CLI command's --json output, on the same database."""
+    return [json.loads(line) for line in cli_output(web, tmp_path, *args, "--json").splitlines()]
+
+
+def cli_output(web: Web, tmp_path: Any, *args: str) -> str:
+    """What a CLI command prints on stdout, on the same database."""
     config = tmp_path / "forumwatch.yaml"
     url = web.engine.url.render_as_string(hide_password=False)
     sources = "".join(
@@ -39,9 +46,9 @@ def cli_json(web: Web, tmp_path: Any, *args: str) -> list[dict[str, Any]]:
         for s in SOURCES
     )
     config.write_text(f"database: {url}\nsources:\n{sources}", encoding="utf-8")
-    result = runner.invoke(cli_app, ["--config", str(config), *args, "--json"])
+    result = runner.invoke(cli_app, ["--config", str(config), *args])
     assert result.exit_code == 0, result.output
-    return [json.loads(line) for line in result.stdout.splitlines()]
+    return result.stdout
 
 
 def route_paths(web: Web) -> list[tuple[str, str]]:
@@ -159,6 +166,32 @@ def test_stories_list_every_site_and_the_likely_original(web: Web, tmp_path: Any
     }
     assert story["original"]["source"] == "a"
     assert web.get("/api/stories/999999").status_code == 404
+
+
+def test_stories_list_newest_first_by_earliest_publication_day_in_api_and_cli(
+    web: Web, tmp_path: Any
+) -> None:
+    stories = web.get("/api/stories").json()
+    # the undated page counts by its fetch day (2025); two stories of 1 May: the one first
+    # seen later first, though its repost on b is dated 2 May; then older days, though
+    # those stories were first seen later
+    assert [s["title"] for s in stories] == [
+        "Urban forum",
+        "新质生产力峰会",
+        "城投论坛开幕",
+        HOSTILE_TITLE,
+        *(f"第{n}篇" for n in range(6, 13)),
+    ]
+    assert [s["earliest_published"] for s in stories[:4]] == [
+        None,
+        "2024-05-01",
+        "2024-05-01",
+        "2024-04-28",
+    ]
+    assert stories == cli_json(web, tmp_path, "stories")
+    table = cli_output(web, tmp_path, "stories")
+    ids = [int(found) for found in re.findall(r"^\S\s*(\d+)\s*\S", table, flags=re.MULTILINE)]
+    assert ids == [s["id"] for s in stories]
 
 
 def test_search_equals_the_cli_with_snippets_and_pages(web: Web, tmp_path: Any) -> None:

@@ -16,12 +16,19 @@ A relevant article whose event (name, city, start date) matches an article of an
 links the two stories through an event group: start dates at most ``EVENT_DAYS`` apart, the same
 city when both name one, and names that share ``EVENT_NAME_SHARE`` of their characters once year,
 edition and punctuation are removed.
+
+Ids survive a rebuild (``kept_story_ids``): each old story, oldest (lowest id) first, hands its
+id to the new story holding most of its articles (on a tie, the one holding its lowest article
+id) among those that have no id yet, else to the next best that has none. So an unchanged story
+keeps its id, a split story keeps it on its largest part, merged stories keep the oldest id
+(the others' parts being taken), and only stories that got none of an old story's articles, or
+whose old stories' ids all went elsewhere, are numbered anew.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Final, Literal, Protocol, TypeVar
@@ -198,3 +205,25 @@ def likely_original(articles: Sequence[_Member]) -> _Member | None:
         return (repost, published, article.fetched_at, article.id or 0)
 
     return min(articles, key=rank)
+
+
+def kept_story_ids(
+    old: Mapping[int, Collection[int]], new: Mapping[int, Collection[int]]
+) -> dict[int, int]:
+    """Which old story id each new story keeps (new id -> old id; new stories missing keep
+    none), from the article ids of the stories before (``old``) and after (``new``) a
+    reassignment. Each old id is kept at most once, by the rule in the module docstring."""
+    story_of = {article: story for story, members in new.items() for article in members}
+    kept: dict[int, int] = {}
+    for old_id in sorted(old):
+        parts: dict[int, tuple[int, int]] = {}  # new story -> (shared articles, lowest shared id)
+        for article in old[old_id]:
+            story = story_of.get(article)
+            if story is not None:
+                count, lowest = parts.get(story, (0, article))
+                parts[story] = (count + 1, min(lowest, article))
+        ranked = sorted(parts, key=lambda story: (-parts[story][0], parts[story][1]))
+        free = next((story for story in ranked if story not in kept), None)
+        if free is not None:
+            kept[free] = old_id
+    return kept

@@ -23,6 +23,7 @@ from crawler.analyze.stories import (
     StoryMatcher,
     event_window,
     exact_keys,
+    kept_story_ids,
     same_event_story,
 )
 from storage import story_index
@@ -133,14 +134,20 @@ def reindex(*, session: Session, updates: Sequence[ArticleUpdate]) -> int:
 
 
 def rebuild_stories(*, session: Session, batch_size: int = 500) -> int:
-    """Forget every story and assign every article again, in the order they were fetched
-    (after ``reextract`` changed texts, or a change of the dedup parameters); returns how many
-    articles were assigned."""
-    story_index.reset_stories(session=session)
+    """Assign every article again, in the order they were fetched (after ``reextract`` changed
+    texts, or a change of the dedup parameters), then give the new stories the ids of the old
+    ones they continue (``crawler.analyze.stories.kept_story_ids``: an unchanged story keeps
+    its id, a split one keeps it on its largest part, merged ones keep the oldest); returns
+    how many articles were assigned. Old stories whose id no new story keeps remain, empty and
+    unlisted, so their ids never name another story."""
+    before = story_index.story_members(session=session)
+    story_index.clear_assignments(session=session)
     count = 0
     for rows in story_index.assignment_batches(session=session, batch_size=batch_size):
         assign_stories(session=session, candidates=[_candidate_from_row(row) for row in rows])
         count += len(rows)
+    after = story_index.story_members(session=session)
+    story_index.renumber_stories(session=session, kept=kept_story_ids(before, after))
     return count
 
 

@@ -229,7 +229,8 @@ def list_stories(
     min_sources: Annotated[int, Query(ge=1, le=1000)] = 1,
     limit: Limit = 50,
 ) -> list[dict[str, Any]]:
-    """Stories (an article and its reposts on other sites), newest first."""
+    """Stories (an article and its reposts on other sites), newest first by their earliest
+    publication date (an undated article counts by the day it was fetched), then first seen."""
     found = story_views(session=session, since=since, limit=limit, min_sources=min_sources)
     return [story_record(view) for view in found]
 
