@@ -48,8 +48,11 @@ from crawler.extract.metadata import (
     find_site_name,
     find_title,
     heading_texts,
+    headline_above,
+    headline_texts,
     page_title,
     read_meta,
+    site_names,
     visible_text,
 )
 from crawler.extract.options import DEFAULT_OPTIONS, ExtractOptions
@@ -189,6 +192,7 @@ class _PageFacts:
     jsonld: list[str]
     title: str | None
     title_site: str | None
+    title_shown: bool  # the title is the text of a heading or headline element
     attachments: tuple[tuple[str, str], ...]
     tagged_dates: list[str]
     scripts: list[str]
@@ -198,12 +202,14 @@ class _PageFacts:
 
 def _read_facts(tree: HtmlElement, url: str) -> _PageFacts:
     meta = read_meta(tree)
-    title, title_site = find_title(page_title(tree), meta, heading_texts(tree))
+    headings, headlines = heading_texts(tree), headline_texts(tree)
+    title, title_site = find_title(page_title(tree), meta, headings, headlines)
     return _PageFacts(
         meta=meta,
         jsonld=[str(text) for text in xpaths.JSON_LD(tree)],
         title=title,
         title_site=title_site,
+        title_shown=title in headings or title in headlines,
         attachments=find_attachments(tree, url),
         tagged_dates=_node_texts(xpaths.PUBTIME_NODES(tree)),
         scripts=[str(text) for text in xpaths.INLINE_SCRIPTS(tree) if len(text) < _MAX_SCRIPT],
@@ -230,6 +236,13 @@ def _extract(html: str, url: str, codec: str) -> ExtractedArticle:
     hidden_text = _drop_non_content(tree)
     page_lines = render_lines(tree)
     container = find_container(tree, facts.title)
+    if container is not None and not facts.title_shown:
+        # og:title or <title> names no headline on the page (stale, SEO-stuffed, the site's
+        # name): the headline the reader sees above the body is the title
+        headline = headline_above(tree, container, site_names(facts.meta))
+        if headline:
+            facts = replace(facts, title=headline, title_shown=True)
+            container = find_container(tree, headline)
     _drop_chrome(tree, container, get_patterns())
     raw_lines = render_lines(container) if container is not None else _fallback_lines(tree, url)
     head, before = _head_region(page_lines, raw_lines, facts.title)

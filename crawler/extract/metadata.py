@@ -26,6 +26,9 @@ _GLUED_SITE = re.compile(r"[-—–－](?P<site>[^-—–－\d]{2,25})$")
 _ELLIPSIS = re.compile(r"(?:\.{3,}|…+)$")
 _NO_SPACE = re.compile(r"\s+")
 _MAX_HEADINGS = 60
+_MIN_HEADLINE = 6  # chars; a shorter heading above the body is a column name
+_HEADLINE_LEVELS = 3  # ancestors of the body searched for its headline
+_MAX_HEADLINE = 80  # chars; a longer bold run is a paragraph, not a headline
 _LABEL_LINE = 80  # longest line searched for 来源/作者 labels
 _MAX_SEGMENT = 25  # a <title> segment longer than this is never a site or channel name
 _TITLE_META = ("articletitle", "og:title", "twitter:title", "dc.title", "headline")
@@ -91,6 +94,60 @@ def heading_texts(tree: HtmlElement) -> list[str]:
             if len(texts) >= _MAX_HEADINGS:
                 break
     return texts
+
+
+def headline_texts(tree: HtmlElement) -> list[str]:
+    """Texts of the elements a headline is set in (headings, linked or not, title-classed
+    elements, bold and ``<font>`` runs), in document order: what a ``<title>`` segment may name
+    when ``heading_texts`` has no match (a blog's permalinked ``<h2><a>``, an old forum's
+    ``<font size=4><b>``)."""
+    texts: list[str] = []
+    for element in xpaths.HEADLINE_CANDIDATES(tree):
+        text = normalize_line(plain_line(visible_text(element)))
+        if 4 <= len(text) <= _MAX_HEADLINE and text not in texts:
+            texts.append(text)
+    return texts
+
+
+def headline_above(
+    tree: HtmlElement, body: HtmlElement, known_sites: Sequence[str] = ()
+) -> str | None:
+    """The headline a reader sees right above the article's body: the last headline element
+    before ``body`` in document order, inside its nearest ancestors; None when there is none
+    (a site or channel name, a related-list heading, a meta line or a date is no headline)."""
+    order = {element: index for index, element in enumerate(tree.iter())}
+    start = order.get(body)
+    if start is None:
+        return None
+    region = body
+    for _ in range(_HEADLINE_LEVELS):
+        parent = region.getparent()
+        if parent is None or parent.tag in ("body", "html"):
+            break
+        region = parent
+    patterns = get_patterns()
+    candidates = [
+        element
+        for element in xpaths.HEADLINE_CANDIDATES(region)
+        if order.get(element, start) < start and element not in set(body.iterancestors())
+    ]
+    for element in reversed(candidates):
+        text = normalize_line(plain_line(visible_text(element)))
+        if not _MIN_HEADLINE <= len(text) <= _MAX_HEADLINE:
+            continue
+        linked = sum(len(link.text_content().strip()) for link in element.iter("a"))
+        view = label_view(text)
+        if (
+            linked * 2 >= len(text)
+            or _site_like(text, known_sites)
+            or patterns.cut_marker.match(view)
+            or patterns.breadcrumb.search(view)
+            or patterns.meta_any.search(view)
+            or parse_date(text)
+        ):
+            continue
+        return text
+    return None
 
 
 def site_names(meta: dict[str, str]) -> list[str]:
@@ -166,9 +223,16 @@ def _site_or_none(segment: str, known_sites: Sequence[str]) -> str | None:
 
 
 def find_title(
-    raw_title: str, meta: dict[str, str], headings: Sequence[str]
+    raw_title: str,
+    meta: dict[str, str],
+    headings: Sequence[str],
+    headlines: Sequence[str] = (),
 ) -> tuple[str | None, str | None]:
-    """The article's title and the site name its ``<title>`` carries (either may be None)."""
+    """The article's title and the site name its ``<title>`` carries (either may be None).
+
+    A heading that ``<title>`` or a title meta tag confirms wins; then a ``headlines`` text that
+    is one whole segment of ``<title>`` or of the meta title (``标题 - 博主 - 博客园``: the site
+    part is not always recognisable); then the meta title, then ``<title>`` itself."""
     known = site_names(meta)
     core, title_site = split_title(raw_title, known) if raw_title else ("", None)
     core = _ELLIPSIS.sub("", core).strip()
@@ -179,6 +243,9 @@ def find_title(
         heading = _matching_heading(headings, reference, raw_title)
         if heading:
             return heading, title_site
+    segment = _segment_headline([raw_title, *stated], [*headings, *headlines], known)
+    if segment:
+        return segment, title_site
     for value in stated:
         title = split_title(value, known)[0]
         if title and title not in known:
@@ -187,6 +254,30 @@ def find_title(
         return core, title_site
     unknown = [h for h in headings if h not in known and h != title_site]
     return (max(unknown, key=len) if unknown else None), title_site
+
+
+def _segment_headline(
+    titles: Sequence[str], headlines: Sequence[str], known_sites: Sequence[str]
+) -> str | None:
+    """The longest headline that is a whole segment (between separators) of one of ``titles``,
+    and not a site or channel name."""
+    shown = {_squash(text): text for text in headlines}
+    best: str | None = None
+    for raw in titles:
+        bounds = _segments(raw)
+        if len(bounds) < 2:
+            continue
+        for start, end in bounds:
+            segment = raw[start:end].strip()
+            text = shown.get(_squash(segment))
+            if (
+                text
+                and len(_squash(segment)) >= 4
+                and not _site_like(segment, known_sites)
+                and (best is None or len(text) > len(best))
+            ):
+                best = text
+    return best
 
 
 def _matching_heading(headings: Sequence[str], reference: str, raw_title: str) -> str | None:

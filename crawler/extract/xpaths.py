@@ -139,6 +139,12 @@ HEADINGS = XPath(
     " and (contains(@class, 'title') or contains(@class, 'Title') or contains(@id, 'title')"
     " or contains(@class, 'biaoti') or contains(@class, 'bt') or contains(@id, 'Title'))]"
 )
+# Elements a headline may be set in, linked or not (a permalinked ``<h2><a>``, ``<font><b>``).
+HEADLINE_CANDIDATES = XPath(
+    "//h1 | //h2 | //h3 | //b | //strong | //font | //*[not(self::title) and not(self::a)"
+    " and (contains(@class, 'title') or contains(@class, 'Title') or contains(@id, 'title')"
+    " or contains(@class, 'biaoti') or contains(@id, 'Title'))]"
+)
 # Elements that may be hidden by their own attributes (``crawler.extract.hidden`` reads the styles).
 STYLED_OR_HIDDEN = XPath("//*[@style or @hidden]")
 # Style sheets of the page itself (``crawler.extract.hidden`` keeps those for every screen).
