@@ -41,9 +41,11 @@ from crawler.extract.dates import date_from_htmldate, find_publication_date
 from crawler.extract.encoding import decode_html
 from crawler.extract.hidden import find_hidden, read_styles
 from crawler.extract.language import detect_language
+from crawler.extract.messages import is_message_page, message_lines
 from crawler.extract.metadata import (
     find_attachments,
     find_author,
+    find_bylines,
     find_origin,
     find_site_name,
     find_title,
@@ -56,6 +58,7 @@ from crawler.extract.metadata import (
     visible_text,
 )
 from crawler.extract.options import DEFAULT_OPTIONS, ExtractOptions
+from crawler.extract.threads import drop_replies
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +84,8 @@ _PARAGRAPH_CHARS = 60  # ... above any line this long (body has begun)
 _MAX_SCRIPT = 20_000  # inline scripts longer than this (libraries) are not searched for dates
 _HEAD_WINDOW = 8  # lines after the title searched for the meta line
 _BEFORE_TITLE = 3
+_BYLINE_BEFORE = 15  # page lines before the body searched for a post's byline ...
+_BYLINE_AFTER = 3  # ... and after it
 _MAX_HIDDEN_TEXT = 20_000  # chars of hidden text kept for the spam check
 _REVEALED_SHARE = 0.6  # a hidden block with this share of the page's letters is its content ...
 _REVEALED_MIN_LETTERS = 200  # ... when it holds this many (shown by a script: kept)
@@ -235,6 +240,9 @@ def _extract(html: str, url: str, codec: str) -> ExtractedArticle:
     facts = _read_facts(tree, url)
     hidden_text = _drop_non_content(tree)
     page_lines = render_lines(tree)
+    if is_message_page(facts.title):
+        return _message_page(facts, page_lines, codec, hidden_text)
+    drop_replies(tree, _title_element(tree, facts.title), render_lines)
     container = find_container(tree, facts.title)
     if container is not None and not facts.title_shown:
         # og:title or <title> names no headline on the page (stale, SEO-stuffed, the site's
@@ -246,11 +254,12 @@ def _extract(html: str, url: str, codec: str) -> ExtractedArticle:
     _drop_chrome(tree, container, get_patterns())
     raw_lines = render_lines(container) if container is not None else _fallback_lines(tree, url)
     head, before = _head_region(page_lines, raw_lines, facts.title)
+    bylines = find_bylines([*head, *_around_body(page_lines, raw_lines)])
     text = "\n".join(clean_lines(_drop_title_lines(raw_lines, facts.title)))
     found = find_publication_date(
         facts.meta,
         jsonld=facts.jsonld,
-        head_lines=head,
+        head_lines=[*bylines, *head],
         before_title=before,
         tagged=facts.tagged_dates,
         scripts=facts.scripts,
@@ -266,13 +275,29 @@ def _extract(html: str, url: str, codec: str) -> ExtractedArticle:
         text=text,
         published_on=found.day if found else None,
         published_at=found.at if found else None,
-        author=find_author(facts.meta, [*head, *facts.tagged_authors], raw_lines),
+        author=find_author(facts.meta, [*head, *facts.tagged_authors], raw_lines, bylines),
         origin=find_origin(facts.meta, head, raw_lines, tagged=facts.tagged_sources),
         site_name=find_site_name(facts.meta, facts.title_site, page_lines),
         language=language,
         encoding=codec,
         attachments=facts.attachments,
         replacement_chars=_replacement_chars(container, facts.title),
+        hidden_text=hidden_text,
+    )
+
+
+def _message_page(
+    facts: _PageFacts, page_lines: list[str], codec: str, hidden_text: str
+) -> ExtractedArticle:
+    """A login or error page (``crawler.extract.messages``): its message, no date nor byline."""
+    text = "\n".join(clean_lines(message_lines(page_lines, facts.title)))
+    return replace(
+        _empty(codec),
+        title=facts.title,
+        text=text,
+        site_name=find_site_name(facts.meta, facts.title_site, page_lines),
+        language=detect_language(f"{facts.title or ''}\n{text}"),
+        attachments=facts.attachments,
         hidden_text=hidden_text,
     )
 
@@ -618,6 +643,21 @@ def _head_region(
         return list(raw_lines[:_HEAD_WINDOW]), list(page_lines[max(0, start - 4) : start])
     after = list(page_lines[index + 1 : index + 1 + _HEAD_WINDOW])
     return after, list(page_lines[max(0, index - _BEFORE_TITLE) : index])
+
+
+def _around_body(page_lines: Sequence[str], raw_lines: Sequence[str]) -> list[str]:
+    """Page lines right before the body and right after it, where a post's byline stands."""
+    start = _line_index(page_lines, raw_lines[0]) if raw_lines else None
+    if start is None:
+        return []
+    end = start + len(raw_lines) - 1
+    for index in range(start, len(page_lines)):
+        if page_lines[index] == raw_lines[-1]:
+            end = index
+    return [
+        *page_lines[max(0, start - _BYLINE_BEFORE) : start],
+        *page_lines[end + 1 : end + 1 + _BYLINE_AFTER],
+    ]
 
 
 def _title_index(lines: Sequence[str], title: str | None, body_start: int | None) -> int | None:

@@ -49,6 +49,7 @@ _VALUE_JUNK = re.compile(
 _QUOTES = "“「『\"'‘"
 _COMPACT_NAME = re.compile(r"^[\w（）()·]+$")
 _CODE_TAGS = ("script", "style", "noscript", "template")
+_FLOOR = re.compile(r"^(?:楼主|沙发|板凳|地板|\d+\s*[#楼]|#\d+)$")  # a post's place, not its author
 _NAME_TAIL = re.compile(r"(?:报道|摄影|摄|供稿|整理)$")
 
 
@@ -353,17 +354,48 @@ def _labelled_value(lines: Iterable[str], pattern: re.Pattern[str]) -> str | Non
 
 
 def find_author(
-    meta: dict[str, str], head_lines: Sequence[str], body_lines: Sequence[str]
+    meta: dict[str, str],
+    head_lines: Sequence[str],
+    body_lines: Sequence[str],
+    bylines: Sequence[str] = (),
 ) -> str | None:
-    """作者/记者 label, else a trailing bracketed name ``(邓显军)``, else 编辑, else meta author."""
+    """作者/记者 label, else the name of a post's byline (``bylines``: ``张伟 发表于 …``,
+    ``本贴由 老街坊 于…发表``, ``posted on … 李明``), else a trailing bracketed name ``(邓显军)``,
+    else 编辑, else meta author."""
     patterns = get_patterns()
     lines = _label_lines(head_lines, body_lines)
     return (
         _labelled_name(lines, patterns.author)
+        or _byline_name(bylines)
         or _trailing_name(body_lines)
         or _labelled_name(lines, patterns.editor)
         or _person_like(meta.get("author", ""))
     )
+
+
+def find_bylines(lines: Sequence[str]) -> list[str]:
+    """The posts' bylines (name and posting time, what follows them cut) in ``lines``, once each."""
+    byline = get_patterns().byline
+    found: list[str] = []
+    for line in lines:
+        match = byline.search(line) if len(line) <= _LABEL_LINE else None
+        if match and match.group(0).strip() not in found:
+            found.append(match.group(0).strip())
+    return found
+
+
+def _byline_name(bylines: Sequence[str]) -> str | None:
+    byline = get_patterns().byline
+    for line in bylines:
+        match = byline.search(line)
+        name = (
+            next((value for value in match.groupdict().values() if value), None) if match else None
+        )
+        if name and not _FLOOR.match(name):
+            found = _person_like(name)
+            if found:
+                return found
+    return None
 
 
 def _label_lines(head_lines: Sequence[str], body_lines: Sequence[str]) -> list[str]:
