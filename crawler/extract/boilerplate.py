@@ -65,6 +65,7 @@ class Patterns:
     message_title: re.Pattern[str]
     byline: re.Pattern[str]
     message_line: re.Pattern[str]
+    missing_page: re.Pattern[str]
     site_suffix: re.Pattern[str]
     channel_suffix: re.Pattern[str]
 
@@ -128,6 +129,10 @@ def load_patterns(path: Path) -> Patterns:
         ),
         message_line=re.compile(
             "|".join(f"(?:{p})" for p in _words(data, "message_lines")) or "(?!)", re.IGNORECASE
+        ),
+        missing_page=re.compile(
+            "|".join(f"(?:{p})" for p in _words(data, "missing_page_lines")) or "(?!)",
+            re.IGNORECASE,
         ),
         byline=re.compile(
             "|".join(f"(?:{p})" for p in _words(data, "byline_patterns")) or "(?!)", re.IGNORECASE

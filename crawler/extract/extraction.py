@@ -41,7 +41,7 @@ from crawler.extract.dates import date_from_htmldate, find_publication_date
 from crawler.extract.encoding import decode_html
 from crawler.extract.hidden import find_hidden, read_styles
 from crawler.extract.language import detect_language
-from crawler.extract.messages import is_message_page, message_lines
+from crawler.extract.messages import is_message_page, is_missing_page, message_lines
 from crawler.extract.metadata import (
     find_attachments,
     find_author,
@@ -198,6 +198,7 @@ class _PageFacts:
     title: str | None
     title_site: str | None
     title_shown: bool  # the title is the text of a heading or headline element
+    login_form: bool  # the page has a password field
     attachments: tuple[tuple[str, str], ...]
     tagged_dates: list[str]
     scripts: list[str]
@@ -215,6 +216,7 @@ def _read_facts(tree: HtmlElement, url: str) -> _PageFacts:
         title=title,
         title_site=title_site,
         title_shown=title in headings or title in headlines,
+        login_form=bool(xpaths.PASSWORD_FIELDS(tree)),
         attachments=find_attachments(tree, url),
         tagged_dates=_node_texts(xpaths.PUBTIME_NODES(tree)),
         scripts=[str(text) for text in xpaths.INLINE_SCRIPTS(tree) if len(text) < _MAX_SCRIPT],
@@ -251,6 +253,8 @@ def _extract(html: str, url: str, codec: str) -> ExtractedArticle:
         if headline:
             facts = replace(facts, title=headline, title_shown=True)
             container = find_container(tree, headline)
+    if container is None and (facts.login_form or is_missing_page(page_lines)):
+        return _message_page(facts, page_lines, codec, hidden_text)
     _drop_chrome(tree, container, get_patterns())
     raw_lines = render_lines(container) if container is not None else _fallback_lines(tree, url)
     head, before = _head_region(page_lines, raw_lines, facts.title)
