@@ -3,8 +3,11 @@
 Pure functions over an lxml tree and rendered text lines; no settings read. Label and suffix
 patterns come from ``crawler/data/boilerplate.yaml`` via ``crawler.extract.boilerplate``. Cheaper than
 trafilatura's metadata pass, and tuned to Chinese pages: the title is the article's own heading
-when ``<title>`` confirms it, else ArticleTitle/og:title, else ``<title>`` without its site-name
-suffix or prefix (``..._荆门市人民政府``, ``... - 商务部投资促进事务局``, ``...|中国城市发展研究会``).
+when ``<title>`` confirms it, or the headline that is one whole segment of ``<title>``, else
+ArticleTitle/og:title, else ``<title>`` without its site-name suffix or prefix
+(``..._荆门市人民政府``, ``... - 商务部投资促进事务局``, ``...|中国城市发展研究会``); the extraction
+stage prefers the headline right above the body (``headline_above``) to a metadata title that no
+headline on the page shows. A post's byline (``张伟 发表于 …``) names its author.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ _NO_SPACE = re.compile(r"\s+")
 _MAX_HEADINGS = 60
 _MIN_HEADLINE = 6  # chars; a shorter heading above the body is a column name
 _HEADLINE_LEVELS = 3  # ancestors of the body searched for its headline
+_HEADLINE_GAP = 200  # chars of text (a meta line, a summary) between a headline and its body
 _MAX_HEADLINE = 80  # chars; a longer bold run is a paragraph, not a headline
 _LABEL_LINE = 80  # longest line searched for 来源/作者 labels
 _MAX_SEGMENT = 25  # a <title> segment longer than this is never a site or channel name
@@ -114,8 +118,9 @@ def headline_above(
     tree: HtmlElement, body: HtmlElement, known_sites: Sequence[str] = ()
 ) -> str | None:
     """The headline a reader sees right above the article's body: the last headline element
-    before ``body`` in document order, inside its nearest ancestors; None when there is none
-    (a site or channel name, a related-list heading, a meta line or a date is no headline)."""
+    before ``body`` in document order, inside its nearest ancestors, with no more than a meta
+    line's text between them; None when there is none (a site or channel name, a linked logo,
+    a related-list heading, a meta line or a date is no headline)."""
     order = {element: index for index, element in enumerate(tree.iter())}
     start = order.get(body)
     if start is None:
@@ -126,29 +131,51 @@ def headline_above(
         if parent is None or parent.tag in ("body", "html"):
             break
         region = parent
-    patterns = get_patterns()
+    around = set(body.iterancestors())
     candidates = [
         element
         for element in xpaths.HEADLINE_CANDIDATES(region)
-        if order.get(element, start) < start and element not in set(body.iterancestors())
+        if order.get(element, start) < start and element not in around
     ]
     for element in reversed(candidates):
+        if _text_between(element, body, order) > _HEADLINE_GAP:
+            return None
         text = normalize_line(plain_line(visible_text(element)))
-        if not _MIN_HEADLINE <= len(text) <= _MAX_HEADLINE:
-            continue
-        linked = sum(len(link.text_content().strip()) for link in element.iter("a"))
-        view = label_view(text)
-        if (
-            linked * 2 >= len(text)
-            or _site_like(text, known_sites)
-            or patterns.cut_marker.match(view)
-            or patterns.breadcrumb.search(view)
-            or patterns.meta_any.search(view)
-            or parse_date(text)
-        ):
-            continue
-        return text
+        if _is_headline(element, text, known_sites):
+            return text
     return None
+
+
+def _is_headline(element: HtmlElement, text: str, known_sites: Sequence[str]) -> bool:
+    if not _MIN_HEADLINE <= len(text) <= _MAX_HEADLINE:
+        return False
+    if any(ancestor.tag == "a" for ancestor in element.iterancestors()):
+        return False  # a linked logo or teaser
+    linked = sum(len(link.text_content().strip()) for link in element.iter("a"))
+    patterns = get_patterns()
+    view = label_view(text)
+    return not (
+        linked * 2 >= len(text)
+        or _site_like(text, known_sites)
+        or patterns.cut_marker.match(view)
+        or patterns.breadcrumb.search(view)
+        or patterns.meta_any.search(view)
+        or parse_date(text)
+    )
+
+
+def _text_between(first: HtmlElement, body: HtmlElement, order: dict[HtmlElement, int]) -> int:
+    """Characters of text after ``first`` (and its content) and before ``body`` starts."""
+    end = max(order[node] for node in first.iter()) if first in order else 0
+    stop = order[body]
+    chars = len((first.tail or "").strip())
+    for node, index in order.items():
+        if end < index < stop:
+            if isinstance(node.tag, str):
+                chars += len((node.text or "").strip())
+            if node not in body.iterancestors():
+                chars += len((node.tail or "").strip())
+    return chars
 
 
 def site_names(meta: dict[str, str]) -> list[str]:
