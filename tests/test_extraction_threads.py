@@ -148,3 +148,24 @@ def test_bylines_name_the_poster_not_the_floor() -> None:
     ]
     assert find_author({}, [], [], find_bylines(lines)) == "老街坊"
     assert find_author({}, ["作者：周明"], [], find_bylines(lines)) == "周明"
+
+
+def test_table_forum_keeps_the_first_post_without_its_signature() -> None:
+    """dvbbs-like: one table per post, the poster's name in a side cell, the posting time in a
+    row below the text, a signature under it; the second post is a long official reply."""
+
+    def post(name: str, when: str, text: str) -> str:
+        return (
+            f'<table class="tableborder1"><tr><td class="tablebody1"><b>{name}</b><br>等级：论坛游侠'
+            f'<br>注册：2004-3-5</td><td class="tablebody1">{text}<br>--------------------'
+            f'<br>签名：热爱江城，关心江城</td></tr><tr><td class="tablebody2">{when}</td><td>'
+            f"<a>回复</a> <a>引用</a> | 发贴时间：{when}</td></tr></table>"
+        )
+
+    page = f"""<html><head><title>江城社区 -- {TITLE}</title></head><body>
+    <table><tr><th>主题：{TITLE}</th></tr></table>
+    {post("老街坊", "2005-6-15 9:42:18", "<br><br>".join(POST))}
+    {post("公交热线", "2005-6-16 8:50:27", LONG_REPLY * 2)}
+    {post("路过的", "2005-6-16 10:05:11", "同意楼主，新区的公交确实跟不上。")}</body></html>"""
+    article = extract_from_text(page, "http://bbs.example.cn/dispbbs.asp?id=1")
+    assert article.text == "\n".join(POST)
