@@ -169,3 +169,16 @@ def test_table_forum_keeps_the_first_post_without_its_signature() -> None:
     {post("路过的", "2005-6-16 10:05:11", "同意楼主，新区的公交确实跟不上。")}</body></html>"""
     article = extract_from_text(page, "http://bbs.example.cn/dispbbs.asp?id=1")
     assert article.text == "\n".join(POST)
+
+
+def test_posts_with_dated_bylines_without_a_time_are_posts_too() -> None:
+    other = [LONG_REPLY, LONG_REPLY[::-1], LONG_REPLY[1:], LONG_REPLY[2:]]
+    posts = "".join(
+        f'<div class="entry"><h2><a href="/{i}.html">{head}</a></h2>'
+        f"<p class='meta'>posted on 2007-03-1{i} by 张伟</p>{_paras(body)}</div>"
+        for i, (head, body) in enumerate([("旧厂房变身创意园", other), (TITLE, POST)])
+    )
+    page = f"""<html><head><title>{TITLE} - 张伟的城市观察</title></head><body>
+    <div id="content">{posts}</div></body></html>"""
+    article = extract_from_text(page, "http://blog.example.cn/logs/1.html")
+    assert article.text == "\n".join(POST)

@@ -9,8 +9,8 @@ taken for the body:
 - comment sections: elements whose class or id names comments (``comments``, ``commentform``,
   ``feedbackItem``, ``allComm``, ``SG_revert_Cont``, ``pinglun`` ...), unless they hold the title;
 - repeated posts: two or more sibling elements of one shape (tag, class without digits), each a
-  post: a byline line (a name or marker beside a date with a time of day: ``王强 2006-05-12
-  16:02``, ``发表于 2008-4-12 10:21``) and text of its own on other lines. The post holding the
+  post: a byline line (a name or marker beside a date with a time of day or after a posting
+  marker: ``王强 2006-05-12 16:02``, ``发表于 2008-4-12``) and text of its own on other lines. The post holding the
   title's heading is the one the page is about; without it, the first post is (a forum thread's
   opening post) unless it is itself a reply (``# re:``, ``回复:``): then none is.
 """
@@ -32,8 +32,12 @@ LinesOf = Callable[[HtmlElement], list[str]]
 
 _TOKEN_SPLIT = re.compile(r"[\s_\-]+")
 _CAMEL_PART = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+_DAY = r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"
+# a posting time: a date with a time of day, or a date after a posting marker
 _DATE_TIME = re.compile(
-    r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?\s*\d{1,2}\s*[:：时]\s*\d{2}"
+    rf"{_DAY}\s*\d{{1,2}}\s*[:：时]\s*\d{{2}}"
+    rf"|(?:发表于|发布于|发贴于|发帖于|posted\s+(?:on|@)|本[贴帖]由\s*\S{{1,20}}\s*于)\s*[:：]?\s*{_DAY}",
+    re.IGNORECASE,
 )
 _LETTERS = re.compile(f"[{HAN}A-Za-z]")
 _DIGITS = re.compile(r"\d+")

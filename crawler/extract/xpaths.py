@@ -164,8 +164,11 @@ VISIBLE_TEXT = XPath(
 WITH_CLASS_OR_ID = XPath("//*[@class or @id]")
 # A login form's password field (read before form controls are removed).
 PASSWORD_FIELDS = XPath("//input[translate(@type, 'PASSWORD', 'password') = 'password']")
-# Text nodes that may hold a time of day (a post's byline: ``发表于 2008-4-12 10:21``).
-CLOCK_TEXTS = XPath("//text()[contains(., ':') or contains(., '：') or contains(., '时')]")
+# Text nodes that may hold a posting time (a post's byline: ``发表于 2008-4-12 10:21``).
+CLOCK_TEXTS = XPath(
+    "//text()[contains(., ':') or contains(., '：') or contains(., '时') or contains(., '于')"
+    " or contains(., 'osted')]"
+)
 # Elements that news CMSs mark up for search engines (``<span id="pubtime_baidu">``).
 PUBTIME_NODES = XPath(
     "//*[@id='pubtime_baidu' or @id='pubtime' or @id='pubTime' or @id='publish_time'"
