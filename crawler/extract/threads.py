@@ -7,12 +7,14 @@ comment thread (however long), no other post of a blog page and no reply of a fo
 taken for the body:
 
 - comment sections: elements whose class or id names comments (``comments``, ``commentform``,
-  ``feedbackItem``, ``allComm``, ``SG_revert_Cont``, ``pinglun`` ...), unless they hold the title;
+  ``feedbackItem``, ``allComm``, ``SG_revert_Cont``, ``pinglun`` ...), unless they hold the
+  title's heading (or, when it was not found, half the page's text);
 - repeated posts: two or more sibling elements of one shape (tag, class without digits), each a
-  post: a byline line (a name or marker beside a date with a time of day or after a posting
-  marker: ``王强 2006-05-12 16:02``, ``发表于 2008-4-12``) and text of its own on other lines. The post holding the
-  title's heading is the one the page is about; without it, the first post is (a forum thread's
-  opening post) unless it is itself a reply (``# re:``, ``回复:``): then none is.
+  post: a byline line (a name or marker beside a date with a time of day, or a date after a
+  posting marker: ``王强 2006-05-12 16:02``, ``发表于 2008-4-12``) and text of its own on other
+  lines. The post holding the title's heading is the one the page is about; without it, the
+  first post is (a forum thread's opening post) unless it is itself a reply (``# re:``,
+  ``回复:``): then none is. A removed post's date header (a blog's day heading) goes with it.
 """
 
 from __future__ import annotations
@@ -84,14 +86,9 @@ def _drop_post(post: HtmlElement, lines_of: LinesOf) -> None:
     post.drop_tree()
 
 
-def is_comment_named(element: HtmlElement) -> bool:
-    """The element's class or id names a comment section (camelCase parts count)."""
-    names = f"{element.get('class', '')} {element.get('id', '')}"
-    return _names_comments(names, get_patterns())
-
-
 @lru_cache(maxsize=4096)
 def _names_comments(names: str, patterns: Patterns) -> bool:
+    """Class and id names (``allComm``, ``comment-list``) that name a comment section."""
     for token in _TOKEN_SPLIT.split(names):
         parts = {token.lower(), *(part.lower() for part in _CAMEL_PART.findall(token))}
         for part in parts:
