@@ -49,3 +49,36 @@ def test_summary_box_by_the_title_does_not_hide_a_long_body() -> None:
     <div class="article-wrap"><div class="txt">{long_body}</div></div></body></html>"""
     article = extract_from_text(html, "http://x.cn/show-92.html")
     assert article.text.count(SIDEBAR) == 6
+
+
+ARTICLE = "".join(f"<p>{line}</p>" for line in BODY)
+
+
+def test_visible_headline_wins_over_a_stale_og_title() -> None:
+    page = f"""<html><head><meta property="og:title" content="学院召开上一期研究班结业式">
+    <meta property="og:site_name" content="某某学院"><title>某某学院</title></head><body>
+    <div class="logo">某某学院</div><h1>学院举办第十二期城市更新专题研究班</h1>
+    <div class="info">来源：培训部 2024-11-16</div><div class="text">{ARTICLE}</div>
+    <div class="side"><h2>热点排行</h2><ul><li><a href="/9">学院召开上一期研究班结业式</a></li></ul>
+    </div></body></html>"""
+    article = extract_from_text(page, "http://example.org/a.html")
+    assert article.title == "学院举办第十二期城市更新专题研究班"
+    assert article.text == "\n".join(BODY)
+
+
+def test_visible_headline_wins_over_a_keyword_stuffed_title() -> None:
+    page = f"""<html><head><title>城市更新 研究班 培训 学院 城市更新专题 第十二期 某某学院官网</title>
+    </head><body><table><tr><td class="biaoti"><font size="5"><b>学院举办第十二期城市更新专题研究班</b>
+    </font></td></tr><tr><td class="zw">{ARTICLE}</td></tr></table>
+    <table><tr><td class="title">热点新闻</td></tr><tr><td><a href="/1">某新闻</a></td></tr></table>
+    </body></html>"""
+    article = extract_from_text(page, "http://example.org/a.html")
+    assert article.title == "学院举办第十二期城市更新专题研究班"
+    assert article.text == "\n".join(BODY)
+
+
+def test_title_tag_kept_when_no_headline_stands_above_the_body() -> None:
+    page = f"""<html><head><title>学院举办第十二期城市更新专题研究班_某某学院</title></head><body>
+    <div class="nav"><h2>工作动态</h2></div><div class="text">{ARTICLE}</div></body></html>"""
+    article = extract_from_text(page, "http://example.org/a.html")
+    assert article.title == "学院举办第十二期城市更新专题研究班"

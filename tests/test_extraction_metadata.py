@@ -124,3 +124,21 @@ def test_origin_from_tagged_element_and_meta() -> None:
 )
 def test_author(head: list[str], body: list[str], meta: dict[str, str], author: str | None) -> None:
     assert find_author(meta, head, body) == author
+
+
+def test_title_is_the_headline_that_one_title_segment_names() -> None:
+    """``标题 - 博主 - 博客园``: the site part is not recognisable, but one whole segment of
+    ``<title>`` is the post's (permalinked) headline."""
+    raw = "周末走老城：护城河边的两种日子 - 李明 - 博客园"
+    headlines = [
+        "李明的城市笔记",
+        "周末走老城：护城河边的两种日子",
+        "re: 周末走老城：护城河边的两种日子",
+    ]
+    assert find_title(raw, {}, [], headlines)[0] == "周末走老城：护城河边的两种日子"
+    discuz = "新区公交线路调整后上班要倒两次车 - 城市建设 - 江城论坛 - Powered by Discuz!"
+    assert find_title(discuz, {}, ["新区公交线路调整后上班要倒两次车"])[0] == (
+        "新区公交线路调整后上班要倒两次车"
+    )
+    # no segment is shown on the page: <title> stays as it was
+    assert find_title(raw, {}, [], ["李明的城市笔记"])[0] == raw

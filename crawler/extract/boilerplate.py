@@ -60,6 +60,12 @@ class Patterns:
     attachment_extensions: frozenset[str]
     attachment_link: re.Pattern[str]  # cheap pre-filter of hrefs for the extensions above
     chrome_tokens: frozenset[str]
+    comment_tokens: frozenset[str]
+    reply_start: re.Pattern[str]
+    message_title: re.Pattern[str]
+    byline: re.Pattern[str]
+    message_line: re.Pattern[str]
+    missing_page: re.Pattern[str]
     site_suffix: re.Pattern[str]
     channel_suffix: re.Pattern[str]
 
@@ -113,6 +119,24 @@ def load_patterns(path: Path) -> Patterns:
             re.IGNORECASE,
         ),
         chrome_tokens=frozenset(w.lower() for w in _words(data, "dom_chrome_tokens")),
+        comment_tokens=frozenset(w.lower() for w in _words(data, "comment_tokens")),
+        reply_start=re.compile(
+            rf"^\s*#?\s*(?:{_alternation(_words(data, 'reply_starts'))})\s*[:：]", re.IGNORECASE
+        ),
+        message_title=re.compile(
+            "|".join(f"(?:{p})" for p in _words(data, "message_page_titles")) or "(?!)",
+            re.IGNORECASE,
+        ),
+        message_line=re.compile(
+            "|".join(f"(?:{p})" for p in _words(data, "message_lines")) or "(?!)", re.IGNORECASE
+        ),
+        missing_page=re.compile(
+            "|".join(f"(?:{p})" for p in _words(data, "missing_page_lines")) or "(?!)",
+            re.IGNORECASE,
+        ),
+        byline=re.compile(
+            "|".join(f"(?:{p})" for p in _words(data, "byline_patterns")) or "(?!)", re.IGNORECASE
+        ),
         site_suffix=re.compile(f"(?:{_alternation(_words(data, 'site_name_suffixes'))})$"),
         channel_suffix=re.compile(f"(?:{_alternation(_words(data, 'channel_name_suffixes'))})$"),
     )

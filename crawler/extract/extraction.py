@@ -7,16 +7,19 @@ parsed once with lxml, and read in three passes over that one tree:
 1. metadata (meta tags, ``<title>``, headings, attachment links) from the intact tree;
 2. the rendered lines of the whole page, where the meta line under the title gives the date,
    origin and author;
-3. the article text. The block is chosen by our rules: the CMS's own content container when
-   there is one (``xpaths``), else the densest block of paragraphs (a small readability-style
-   scorer that handles ``<br>`` and table layouts). trafilatura then cleans that block: it
-   reads the (chrome-stripped) page with ``favor_precision`` and tables, and the block's lines
-   that its main text holds are the body (comments, link boxes, newsletter and share boxes
-   out); it reads the block alone when its main text lies elsewhere, and its judgement is
-   ignored when it keeps under 30 % of the block (``<br>`` layouts it cannot place). With no
-   block at all, trafilatura extracts from the whole page. Line-level cleanup
+3. the article text. Comment sections, replies and a page's other posts are removed first
+   (``crawler.extract.threads``). The block is chosen by our rules: the CMS's own content
+   container when there is one (``xpaths``), else the densest block of paragraphs (a small
+   readability-style scorer that handles ``<br>`` and table layouts). trafilatura then cleans
+   that block: it reads the (chrome-stripped) page with ``favor_precision`` and tables, and the
+   block's lines that its main text holds are the body (comments, link boxes, newsletter and
+   share boxes out); it reads the block alone when its main text lies elsewhere, and its
+   judgement is ignored when it keeps under 30 % of the block (``<br>`` layouts it cannot
+   place). With no block at all, trafilatura extracts from the whole page. Line-level cleanup
    (``crawler.extract.boilerplate``) follows. ``ExtractedArticle.body_source`` records which
-   of these made the body. Trees over 40,000 tags are never given to trafilatura.
+   of these made the body. Trees over 40,000 tags are never given to trafilatura. A login or
+   error page yields only its message (``crawler.extract.messages``). When no metadata title
+   is shown on the page, the headline right above the body is the title.
 
 Reads no settings. Speed: ~15-20 ms per fixture page, about two thirds of it trafilatura.
 
@@ -47,18 +50,24 @@ from crawler.extract.dates import date_from_htmldate, find_publication_date
 from crawler.extract.encoding import decode_html
 from crawler.extract.hidden import find_hidden, read_styles
 from crawler.extract.language import detect_language
+from crawler.extract.messages import is_message_page, is_missing_page, message_lines
 from crawler.extract.metadata import (
     find_attachments,
     find_author,
+    find_bylines,
     find_origin,
     find_site_name,
     find_title,
     heading_texts,
+    headline_above,
+    headline_texts,
     page_title,
     read_meta,
+    site_names,
     visible_text,
 )
 from crawler.extract.options import DEFAULT_OPTIONS, ExtractOptions
+from crawler.extract.threads import drop_replies
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +97,8 @@ _PARAGRAPH_CHARS = 60  # ... above any line this long (body has begun)
 _MAX_SCRIPT = 20_000  # inline scripts longer than this (libraries) are not searched for dates
 _HEAD_WINDOW = 8  # lines after the title searched for the meta line
 _BEFORE_TITLE = 3
+_BYLINE_BEFORE = 15  # page lines before the body searched for a post's byline ...
+_BYLINE_AFTER = 3  # ... and after it
 _MAX_HIDDEN_TEXT = 20_000  # chars of hidden text kept for the spam check
 _REVEALED_SHARE = 0.6  # a hidden block with this share of the page's letters is its content ...
 _REVEALED_MIN_LETTERS = 200  # ... when it holds this many (shown by a script: kept)
@@ -152,6 +163,7 @@ BODY_SOURCES = (
     "dense-block+trafilatura",  # ... its lines that trafilatura kept when cleaning it
     "trafilatura",  # no container nor dense block: trafilatura on the whole page
     "whole-page",  # ... a page too big for trafilatura: the whole body
+    "message-page",  # a login or error page: its message only (``crawler.extract.messages``)
 )
 
 
@@ -211,6 +223,8 @@ class _PageFacts:
     jsonld: list[str]
     title: str | None
     title_site: str | None
+    title_shown: bool  # the title is the text of a heading or headline element
+    login_form: bool  # the page has a password field
     attachments: tuple[tuple[str, str], ...]
     tagged_dates: list[str]
     scripts: list[str]
@@ -220,12 +234,15 @@ class _PageFacts:
 
 def _read_facts(tree: HtmlElement, url: str) -> _PageFacts:
     meta = read_meta(tree)
-    title, title_site = find_title(page_title(tree), meta, heading_texts(tree))
+    headings, headlines = heading_texts(tree), headline_texts(tree)
+    title, title_site = find_title(page_title(tree), meta, headings, headlines)
     return _PageFacts(
         meta=meta,
         jsonld=[str(text) for text in xpaths.JSON_LD(tree)],
         title=title,
         title_site=title_site,
+        title_shown=title in headings or title in headlines,
+        login_form=bool(xpaths.PASSWORD_FIELDS(tree)),
         attachments=find_attachments(tree, url),
         tagged_dates=_node_texts(xpaths.PUBTIME_NODES(tree)),
         scripts=[str(text) for text in xpaths.INLINE_SCRIPTS(tree) if len(text) < _MAX_SCRIPT],
@@ -251,15 +268,28 @@ def _extract(html: str, url: str, codec: str) -> ExtractedArticle:
     facts = _read_facts(tree, url)
     hidden_text = _drop_non_content(tree)
     page_lines = render_lines(tree)
+    if is_message_page(facts.title):
+        return _message_page(facts, page_lines, codec, hidden_text)
+    drop_replies(tree, _title_element(tree, facts.title), render_lines)
     container = find_container(tree, facts.title)
+    if container is not None and not facts.title_shown:
+        # og:title or <title> names no headline on the page (stale, SEO-stuffed, the site's
+        # name): the headline the reader sees above the body is the title
+        headline = headline_above(tree, container, site_names(facts.meta))
+        if headline:
+            facts = replace(facts, title=headline, title_shown=True)
+            container = find_container(tree, headline)
+    if container is None and (facts.login_form or is_missing_page(page_lines)):
+        return _message_page(facts, page_lines, codec, hidden_text)
     _drop_chrome(tree, container, get_patterns())
     raw_lines, body_lines, body_source = _body_lines(tree, container, url, facts.attachments)
     head, before = _head_region(page_lines, raw_lines, facts.title)
+    bylines = find_bylines([*head, *_around_body(page_lines, raw_lines)])
     text = "\n".join(clean_lines(_drop_title_lines(body_lines, facts.title)))
     found = find_publication_date(
         facts.meta,
         jsonld=facts.jsonld,
-        head_lines=head,
+        head_lines=[*bylines, *head],
         before_title=before,
         tagged=facts.tagged_dates,
         scripts=facts.scripts,
@@ -275,7 +305,7 @@ def _extract(html: str, url: str, codec: str) -> ExtractedArticle:
         text=text,
         published_on=found.day if found else None,
         published_at=found.at if found else None,
-        author=find_author(facts.meta, [*head, *facts.tagged_authors], raw_lines),
+        author=find_author(facts.meta, [*head, *facts.tagged_authors], raw_lines, bylines),
         origin=find_origin(facts.meta, head, raw_lines, tagged=facts.tagged_sources),
         site_name=find_site_name(facts.meta, facts.title_site, page_lines),
         language=language,
@@ -284,6 +314,23 @@ def _extract(html: str, url: str, codec: str) -> ExtractedArticle:
         replacement_chars=_replacement_chars(container, facts.title),
         hidden_text=hidden_text,
         body_source=body_source,
+    )
+
+
+def _message_page(
+    facts: _PageFacts, page_lines: list[str], codec: str, hidden_text: str
+) -> ExtractedArticle:
+    """A login or error page (``crawler.extract.messages``): its message, no date nor byline."""
+    text = "\n".join(clean_lines(message_lines(page_lines, facts.title)))
+    return replace(
+        _empty(codec),
+        title=facts.title,
+        text=text,
+        site_name=find_site_name(facts.meta, facts.title_site, page_lines),
+        language=detect_language(f"{facts.title or ''}\n{text}"),
+        attachments=facts.attachments,
+        hidden_text=hidden_text,
+        body_source="message-page",
     )
 
 
@@ -733,6 +780,21 @@ def _head_region(
         return list(raw_lines[:_HEAD_WINDOW]), list(page_lines[max(0, start - 4) : start])
     after = list(page_lines[index + 1 : index + 1 + _HEAD_WINDOW])
     return after, list(page_lines[max(0, index - _BEFORE_TITLE) : index])
+
+
+def _around_body(page_lines: Sequence[str], raw_lines: Sequence[str]) -> list[str]:
+    """Page lines right before the body and right after it, where a post's byline stands."""
+    start = _line_index(page_lines, raw_lines[0]) if raw_lines else None
+    if start is None:
+        return []
+    end = start + len(raw_lines) - 1
+    for index in range(start, len(page_lines)):
+        if page_lines[index] == raw_lines[-1]:
+            end = index
+    return [
+        *page_lines[max(0, start - _BYLINE_BEFORE) : start],
+        *page_lines[end + 1 : end + 1 + _BYLINE_AFTER],
+    ]
 
 
 def _title_index(lines: Sequence[str], title: str | None, body_start: int | None) -> int | None:

@@ -3,8 +3,11 @@
 Pure functions over an lxml tree and rendered text lines; no settings read. Label and suffix
 patterns come from ``crawler/data/boilerplate.yaml`` via ``crawler.extract.boilerplate``. Cheaper than
 trafilatura's metadata pass, and tuned to Chinese pages: the title is the article's own heading
-when ``<title>`` confirms it, else ArticleTitle/og:title, else ``<title>`` without its site-name
-suffix or prefix (``..._荆门市人民政府``, ``... - 商务部投资促进事务局``, ``...|中国城市发展研究会``).
+when ``<title>`` confirms it, or the headline that is one whole segment of ``<title>``, else
+ArticleTitle/og:title, else ``<title>`` without its site-name suffix or prefix
+(``..._荆门市人民政府``, ``... - 商务部投资促进事务局``, ``...|中国城市发展研究会``); the extraction
+stage prefers the headline right above the body (``headline_above``) to a metadata title that no
+headline on the page shows. A post's byline (``张伟 发表于 …``) names its author.
 """
 
 from __future__ import annotations
@@ -26,6 +29,10 @@ _GLUED_SITE = re.compile(r"[-—–－](?P<site>[^-—–－\d]{2,25})$")
 _ELLIPSIS = re.compile(r"(?:\.{3,}|…+)$")
 _NO_SPACE = re.compile(r"\s+")
 _MAX_HEADINGS = 60
+_MIN_HEADLINE = 6  # chars; a shorter heading above the body is a column name
+_HEADLINE_LEVELS = 3  # ancestors of the body searched for its headline
+_HEADLINE_GAP = 200  # chars of text (a meta line, a summary) between a headline and its body
+_MAX_HEADLINE = 80  # chars; a longer bold run is a paragraph, not a headline
 _LABEL_LINE = 80  # longest line searched for 来源/作者 labels
 _MAX_SEGMENT = 25  # a <title> segment longer than this is never a site or channel name
 _TITLE_META = ("articletitle", "og:title", "twitter:title", "dc.title", "headline")
@@ -46,6 +53,7 @@ _VALUE_JUNK = re.compile(
 _QUOTES = "“「『\"'‘"
 _COMPACT_NAME = re.compile(r"^[\w（）()·]+$")
 _CODE_TAGS = ("script", "style", "noscript", "template")
+_FLOOR = re.compile(r"^(?:楼主|沙发|板凳|地板|\d+\s*[#楼]|#\d+)$")  # a post's place, not its author
 _NAME_TAIL = re.compile(r"(?:报道|摄影|摄|供稿|整理)$")
 
 
@@ -91,6 +99,83 @@ def heading_texts(tree: HtmlElement) -> list[str]:
             if len(texts) >= _MAX_HEADINGS:
                 break
     return texts
+
+
+def headline_texts(tree: HtmlElement) -> list[str]:
+    """Texts of the elements a headline is set in (headings, linked or not, title-classed
+    elements, bold and ``<font>`` runs), in document order: what a ``<title>`` segment may name
+    when ``heading_texts`` has no match (a blog's permalinked ``<h2><a>``, an old forum's
+    ``<font size=4><b>``)."""
+    texts: list[str] = []
+    for element in xpaths.HEADLINE_CANDIDATES(tree):
+        text = normalize_line(plain_line(visible_text(element)))
+        if 4 <= len(text) <= _MAX_HEADLINE and text not in texts:
+            texts.append(text)
+    return texts
+
+
+def headline_above(
+    tree: HtmlElement, body: HtmlElement, known_sites: Sequence[str] = ()
+) -> str | None:
+    """The headline a reader sees right above the article's body: the last headline element
+    before ``body`` in document order, inside its nearest ancestors, with no more than a meta
+    line's text between them; None when there is none (a site or channel name, a linked logo,
+    a related-list heading, a meta line or a date is no headline)."""
+    order = {element: index for index, element in enumerate(tree.iter())}
+    start = order.get(body)
+    if start is None:
+        return None
+    region = body
+    for _ in range(_HEADLINE_LEVELS):
+        parent = region.getparent()
+        if parent is None or parent.tag in ("body", "html"):
+            break
+        region = parent
+    around = set(body.iterancestors())
+    candidates = [
+        element
+        for element in xpaths.HEADLINE_CANDIDATES(region)
+        if order.get(element, start) < start and element not in around
+    ]
+    for element in reversed(candidates):
+        if _text_between(element, body, order) > _HEADLINE_GAP:
+            return None
+        text = normalize_line(plain_line(visible_text(element)))
+        if _is_headline(element, text, known_sites):
+            return text
+    return None
+
+
+def _is_headline(element: HtmlElement, text: str, known_sites: Sequence[str]) -> bool:
+    if not _MIN_HEADLINE <= len(text) <= _MAX_HEADLINE:
+        return False
+    if any(ancestor.tag == "a" for ancestor in element.iterancestors()):
+        return False  # a linked logo or teaser
+    linked = sum(len(link.text_content().strip()) for link in element.iter("a"))
+    patterns = get_patterns()
+    view = label_view(text)
+    return not (
+        linked * 2 >= len(text)
+        or _site_like(text, known_sites)
+        or patterns.cut_marker.match(view)
+        or patterns.breadcrumb.search(view)
+        or patterns.meta_any.search(view)
+        or parse_date(text)
+    )
+
+
+def _text_between(first: HtmlElement, body: HtmlElement, order: dict[HtmlElement, int]) -> int:
+    """Characters of text after ``first`` (and its content) and before ``body`` starts."""
+    end = max(order[node] for node in first.iter()) if first in order else 0
+    stop = order[body]
+    chars = len((first.tail or "").strip())
+    for node, index in order.items():
+        if end < index < stop:
+            if isinstance(node.tag, str):
+                chars += len((node.text or "").strip())
+            if node not in body.iterancestors():
+                chars += len((node.tail or "").strip())
+    return chars
 
 
 def site_names(meta: dict[str, str]) -> list[str]:
@@ -166,9 +251,16 @@ def _site_or_none(segment: str, known_sites: Sequence[str]) -> str | None:
 
 
 def find_title(
-    raw_title: str, meta: dict[str, str], headings: Sequence[str]
+    raw_title: str,
+    meta: dict[str, str],
+    headings: Sequence[str],
+    headlines: Sequence[str] = (),
 ) -> tuple[str | None, str | None]:
-    """The article's title and the site name its ``<title>`` carries (either may be None)."""
+    """The article's title and the site name its ``<title>`` carries (either may be None).
+
+    A heading that ``<title>`` or a title meta tag confirms wins; then a ``headlines`` text that
+    is one whole segment of ``<title>`` or of the meta title (``标题 - 博主 - 博客园``: the site
+    part is not always recognisable); then the meta title, then ``<title>`` itself."""
     known = site_names(meta)
     core, title_site = split_title(raw_title, known) if raw_title else ("", None)
     core = _ELLIPSIS.sub("", core).strip()
@@ -179,6 +271,9 @@ def find_title(
         heading = _matching_heading(headings, reference, raw_title)
         if heading:
             return heading, title_site
+    segment = _segment_headline([raw_title, *stated], [*headings, *headlines], known)
+    if segment:
+        return segment, title_site
     for value in stated:
         title = split_title(value, known)[0]
         if title and title not in known:
@@ -187,6 +282,30 @@ def find_title(
         return core, title_site
     unknown = [h for h in headings if h not in known and h != title_site]
     return (max(unknown, key=len) if unknown else None), title_site
+
+
+def _segment_headline(
+    titles: Sequence[str], headlines: Sequence[str], known_sites: Sequence[str]
+) -> str | None:
+    """The longest headline that is a whole segment (between separators) of one of ``titles``,
+    and not a site or channel name."""
+    shown = {_squash(text): text for text in headlines}
+    best: str | None = None
+    for raw in titles:
+        bounds = _segments(raw)
+        if len(bounds) < 2:
+            continue
+        for start, end in bounds:
+            segment = raw[start:end].strip()
+            text = shown.get(_squash(segment))
+            if (
+                text
+                and len(_squash(segment)) >= 4
+                and not _site_like(segment, known_sites)
+                and (best is None or len(text) > len(best))
+            ):
+                best = text
+    return best
 
 
 def _matching_heading(headings: Sequence[str], reference: str, raw_title: str) -> str | None:
@@ -262,17 +381,48 @@ def _labelled_value(lines: Iterable[str], pattern: re.Pattern[str]) -> str | Non
 
 
 def find_author(
-    meta: dict[str, str], head_lines: Sequence[str], body_lines: Sequence[str]
+    meta: dict[str, str],
+    head_lines: Sequence[str],
+    body_lines: Sequence[str],
+    bylines: Sequence[str] = (),
 ) -> str | None:
-    """作者/记者 label, else a trailing bracketed name ``(邓显军)``, else 编辑, else meta author."""
+    """作者/记者 label, else the name of a post's byline (``bylines``: ``张伟 发表于 …``,
+    ``本贴由 老街坊 于…发表``, ``posted on … 李明``), else a trailing bracketed name ``(邓显军)``,
+    else 编辑, else meta author."""
     patterns = get_patterns()
     lines = _label_lines(head_lines, body_lines)
     return (
         _labelled_name(lines, patterns.author)
+        or _byline_name(bylines)
         or _trailing_name(body_lines)
         or _labelled_name(lines, patterns.editor)
         or _person_like(meta.get("author", ""))
     )
+
+
+def find_bylines(lines: Sequence[str]) -> list[str]:
+    """The posts' bylines (name and posting time, what follows them cut) in ``lines``, once each."""
+    byline = get_patterns().byline
+    found: list[str] = []
+    for line in lines:
+        match = byline.search(line) if len(line) <= _LABEL_LINE else None
+        if match and match.group(0).strip() not in found:
+            found.append(match.group(0).strip())
+    return found
+
+
+def _byline_name(bylines: Sequence[str]) -> str | None:
+    byline = get_patterns().byline
+    for line in bylines:
+        match = byline.search(line)
+        name = (
+            next((value for value in match.groupdict().values() if value), None) if match else None
+        )
+        if name and not _FLOOR.match(name):
+            found = _person_like(name)
+            if found:
+                return found
+    return None
 
 
 def _label_lines(head_lines: Sequence[str], body_lines: Sequence[str]) -> list[str]:

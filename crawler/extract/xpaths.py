@@ -139,6 +139,12 @@ HEADINGS = XPath(
     " and (contains(@class, 'title') or contains(@class, 'Title') or contains(@id, 'title')"
     " or contains(@class, 'biaoti') or contains(@class, 'bt') or contains(@id, 'Title'))]"
 )
+# Elements a headline may be set in, linked or not (a permalinked ``<h2><a>``, ``<font><b>``).
+HEADLINE_CANDIDATES = XPath(
+    "//h1 | //h2 | //h3 | //b | //strong | //font | //*[not(self::title) and not(self::a)"
+    " and (contains(@class, 'title') or contains(@class, 'Title') or contains(@id, 'title')"
+    " or contains(@class, 'biaoti') or contains(@id, 'Title'))]"
+)
 # Elements that may be hidden by their own attributes (``crawler.extract.hidden`` reads the styles).
 STYLED_OR_HIDDEN = XPath("//*[@style or @hidden]")
 # Style sheets of the page itself (``crawler.extract.hidden`` keeps those for every screen).
@@ -156,6 +162,13 @@ VISIBLE_TEXT = XPath(
     " or ancestor::template)]"
 )
 WITH_CLASS_OR_ID = XPath("//*[@class or @id]")
+# A login form's password field (read before form controls are removed).
+PASSWORD_FIELDS = XPath("//input[translate(@type, 'PASSWORD', 'password') = 'password']")
+# Text nodes that may hold a posting time (a post's byline: ``发表于 2008-4-12 10:21``).
+CLOCK_TEXTS = XPath(
+    "//text()[contains(., ':') or contains(., '：') or contains(., '时') or contains(., '于')"
+    " or contains(., 'osted')]"
+)
 # Elements that news CMSs mark up for search engines (``<span id="pubtime_baidu">``).
 PUBTIME_NODES = XPath(
     "//*[@id='pubtime_baidu' or @id='pubtime' or @id='pubTime' or @id='publish_time'"
