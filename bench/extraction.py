@@ -92,7 +92,7 @@ def score_registry(fixtures: Path, calls: TrafilaturaCalls, show: bool) -> dict[
                 body, expected["url"], header_charset=expected.get("header_charset")
             )
         spent += time.perf_counter() - started
-        sources[article.body_source] += 1
+        sources[_body_source(article)] += 1
         scores = char_scores(
             f"{article.title or ''}\n{article.text}", f"{expected['title']}\n{expected['text']}"
         )
@@ -103,7 +103,7 @@ def score_registry(fixtures: Path, calls: TrafilaturaCalls, show: bool) -> dict[
             print(
                 f"{page.stem:34} P {scores.precision:.3f} R {scores.recall:.3f} "
                 f"F1 {scores.f1:.3f}  date {mark} {day} (want {expected['published_on']})"
-                f"  {article.body_source}"
+                f"  {_body_source(article)}"
             )
     count = len(rows)
     dated = [row for row in rows if row[4]["published_on"] is not None]
@@ -138,7 +138,7 @@ def count_demo(calls: TrafilaturaCalls) -> dict[str, Any]:
     for page in pages:
         url = f"http://127.0.0.1/{page.relative_to(SITES).as_posix()}"
         with calls.page():
-            sources[extraction.extract_article(page.read_bytes(), url).body_source] += 1
+            sources[_body_source(extraction.extract_article(page.read_bytes(), url))] += 1
     return {
         "pages": len(pages),
         "trafilatura_pages": calls.pages,
@@ -148,6 +148,11 @@ def count_demo(calls: TrafilaturaCalls) -> dict[str, Any]:
 
 def _sources(counts: dict[str, int]) -> str:
     return ", ".join(f"{source or 'nothing'} {count}" for source, count in counts.items())
+
+
+def _body_source(article: extraction.ExtractedArticle) -> str:
+    """What made the body; "unrecorded" when measuring a revision older than ``body_source``."""
+    return str(getattr(article, "body_source", "unrecorded"))
 
 
 def main(argv: list[str] | None = None) -> int:
