@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crawler.extract.extraction import BODY_SOURCES, extract_from_text
+from crawler.extract.extraction import BODY_SOURCES, _restore_content, extract_from_text
 
 BODY = [
     "11月19日，市交通运输局召开新闻发布会，介绍主城区潮汐车道试点方案和配套交通组织措施。",
@@ -72,3 +72,43 @@ def test_a_page_over_the_tag_guard_keeps_its_body() -> None:
     )
     article = extract_from_text(html, "http://news.example.cn/2024/1119/6.shtml")
     assert article.text.split("\n") == BODY
+
+
+MORE = [
+    "据介绍，试点期间将同步开展交通流量监测，每周发布一次运行报告，接受市民监督和意见反馈。",
+    "市交通运输局相关负责人表示，将根据试点情况不断优化方案，让道路资源分配更加科学合理。",
+]
+
+
+def test_div_paragraphs_after_the_kept_ones_are_kept() -> None:
+    # trafilatura's precision mode keeps the <p> paragraphs and drops the <div> ones after them
+    content = "".join(f"<p>{line}</p>" for line in BODY)
+    content += "".join(f"<div>{line}</div>" for line in MORE)
+    article = extract_from_text(_page(content), "http://news.example.cn/2024/1119/7.shtml")
+    assert article.text.split("\n") == [*BODY, *MORE]
+    assert article.body_source == "cms-container+trafilatura"
+
+
+def test_a_subheading_and_list_items_between_paragraphs_are_kept() -> None:
+    items = ["人民路（解放路至中山路）", "建设大道（江北段）"]
+    content = (
+        f"<p>{BODY[0]}</p><ul>{''.join(f'<li>{item}</li>' for item in items)}</ul>"
+        f"<p>{BODY[1]}</p><h3>二、保障措施</h3><p>{BODY[2]}</p>"
+    )
+    article = extract_from_text(_page(content), "http://news.example.cn/2024/1119/8.shtml")
+    assert article.text.split("\n") == [BODY[0], *items, BODY[1], "二、保障措施", BODY[2]]
+
+
+def test_dropped_links_captions_and_widgets_stay_dropped() -> None:
+    lines = [BODY[0], "江北区启动新一轮道路改造工程", "图为试点路段", "分享到", BODY[1], BODY[2]]
+    kept = [True, False, False, False, True, True]
+    facts = [(0.0, "p"), (1.0, "p"), (0.0, "figcaption"), (0.0, "div"), (0.0, "p"), (0.0, "p")]
+    assert _restore_content(lines, kept, facts) == kept
+
+
+def test_prose_is_put_back_from_a_kept_line_outwards_only() -> None:
+    lines = ["热门推荐", MORE[0], BODY[0], BODY[1], "相关新闻", MORE[1]]
+    kept = [False, False, True, True, False, False]
+    facts = [(0.0, "div")] * len(lines)
+    # the lead paragraph before the kept ones comes back; nothing past a line that is not prose
+    assert _restore_content(lines, kept, facts) == [False, True, True, True, False, False]

@@ -45,7 +45,13 @@ from trafilatura.settings import DEFAULT_CONFIG
 from crawler.analyze.script import HAN
 from crawler.analyze.spam import find_spam
 from crawler.extract import xpaths
-from crawler.extract.boilerplate import Patterns, clean_lines, get_patterns, normalize_line
+from crawler.extract.boilerplate import (
+    Patterns,
+    clean_lines,
+    get_patterns,
+    label_view,
+    normalize_line,
+)
 from crawler.extract.dates import date_from_htmldate, find_publication_date
 from crawler.extract.encoding import decode_html
 from crawler.extract.hidden import find_hidden, read_styles
@@ -79,6 +85,16 @@ _MIN_SUBSTRING = 6  # a line found inside trafilatura's text must be this long (
 _CELL_TAGS = frozenset({"td", "th", "tr", "tbody", "thead", "tfoot"})
 _MIN_KEPT_SHARE = 0.3  # trafilatura's cleaning is taken when it keeps this share of the block
 _MIN_AGREEMENT = 0.5  # ... judged on the whole page when this share of its text is in the block
+_MAX_RESTORED_LINK_SHARE = 0.3  # a line trafilatura dropped is put back only below this
+_SANDWICH_LINES = 2  # ... and a run of this many dropped lines between kept ones is put back
+# ... when each line stands in one of these (not a caption, a widget's <div>/<span>, a form)
+_SANDWICH_BLOCKS = frozenset(
+    ["p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "dt", "dd", "td", "th"]
+)
+_PROSE_HAN = 15  # a line ending a sentence with this many Han characters is prose ...
+_PROSE_WORDS = 8  # ... or with this many words
+_SENTENCE_END = re.compile(r"[。！？!?.…][\"'”’」』)）]*$")
+_HAN_CHAR = re.compile(f"[{HAN}]")
 _MIN_CONTAINER_CHARS = 80  # word characters a content container must hold
 _MIN_PARAGRAPH_CHARS = 10  # a text block shorter than this is not scored as a paragraph
 _WIDEN_RATIO = 1.3  # widen the densest block while its parent holds this much more text
@@ -595,14 +611,15 @@ def _kept_by_trafilatura(
     """The container's lines that trafilatura keeps as main text, or None (use them all).
 
     trafilatura reads the whole page first, so that it judges the container's parts against the
-    rest of the page (comment sections, link boxes, newsletter boxes, share bars and bylines
-    out; headings and tables in). When its main text lies mostly outside the container (it
-    chose another block) or keeps too little of it, it reads the container alone. Its judgement
-    is taken only if it keeps ``_MIN_KEPT_SHARE`` of the container's characters (trafilatura
-    can drop ``<br>`` paragraphs and short Chinese ones): below that, nothing is dropped.
-    Lines are mapped back, not taken from its output: our lines keep the page's ``<br>`` and
-    table-cell breaks, and lines naming the page's attachments are always kept (a notice's
-    attachment list is link-only, and trafilatura drops link-only lines)."""
+    rest of the page (comment sections, link boxes, newsletter and share boxes, bylines out;
+    headings and tables in). When its main text lies mostly outside the container (it chose
+    another block) or keeps too little of it, it reads the container alone. Its judgement is
+    taken only if it keeps ``_MIN_KEPT_SHARE`` of the container's characters (trafilatura can
+    drop ``<br>`` paragraphs and short Chinese ones): below that, nothing is dropped. Lines are
+    mapped back, not taken from its output: our lines keep the page's ``<br>`` and table-cell
+    breaks, and lines naming the page's attachments are always kept (a notice's attachment list
+    is link-only, and trafilatura drops link-only lines). What it dropped that reads as the
+    article's own text is put back (``_restore_content``)."""
     total = sum(len(_squash(line)) for line in lines)
     for view in (tree, container):
         text = _trafilatura_text(view, url)
@@ -611,9 +628,131 @@ def _kept_by_trafilatura(
         kept, matched = _lines_within(lines, text, attachments)
         if view is tree and matched < len(_squash(text)) * _MIN_AGREEMENT:
             continue  # trafilatura's article is elsewhere on the page: ask about the container
-        if sum(len(_squash(line)) for line in kept) >= total * _MIN_KEPT_SHARE:
-            return kept
+        if sum(
+            len(_squash(line)) for line, keep in zip(lines, kept, strict=True) if keep
+        ) >= total * (_MIN_KEPT_SHARE):
+            kept = _restore_content(lines, kept, _line_facts(container, lines))
+            return [line for line, keep in zip(lines, kept, strict=True) if keep]
     return None
+
+
+def _restore_content(
+    lines: Sequence[str], kept: Sequence[bool], facts: Sequence[tuple[float, str]]
+) -> list[bool]:
+    """``kept`` with the dropped lines that read as the article's own text put back.
+
+    trafilatura's precision mode drops parts of an article it otherwise keeps: a paragraph in a
+    ``<div>`` or with odd attributes, a lead paragraph in its own wrapper, a subheading or a list
+    of short items between paragraphs. Two rules put them back, neither for a link-dense line
+    (related links, tags, share bars) nor for one the boilerplate patterns drop or cut at:
+    prose (a sentence-sized line ending a sentence) next to a kept line, and so on outwards
+    while lines stay prose; and a short run of at most ``_SANDWICH_LINES`` lines with both
+    neighbours kept (a heading, a one-line paragraph, list items)."""
+    restored = list(kept)
+    if not any(restored):
+        return restored
+    patterns = get_patterns()
+    usable = [
+        share <= _MAX_RESTORED_LINK_SHARE and not _is_boilerplate(line, patterns)
+        for line, (share, _) in zip(lines, facts, strict=True)
+    ]
+    prose = [ok and _is_prose(line) for line, ok in zip(lines, usable, strict=True)]
+    for order in (range(len(lines)), range(len(lines) - 1, -1, -1)):
+        previous: int | None = None
+        for index in order:
+            if not restored[index] and prose[index] and previous is not None and restored[previous]:
+                restored[index] = True
+            previous = index
+    for start, end in _dropped_runs(restored):
+        if end - start <= _SANDWICH_LINES and all(
+            usable[index] and facts[index][1] in _SANDWICH_BLOCKS and _LETTERS.search(lines[index])
+            for index in range(start, end)
+        ):
+            restored[start:end] = [True] * (end - start)
+    return restored
+
+
+def _dropped_runs(kept: Sequence[bool]) -> list[tuple[int, int]]:
+    """[start, end) of every run of dropped lines with a kept line on both sides."""
+    runs: list[tuple[int, int]] = []
+    start: int | None = None
+    seen_kept = False
+    for index, keep in enumerate(kept):
+        if keep:
+            if start is not None and seen_kept:
+                runs.append((start, index))
+            start, seen_kept = None, True
+        elif start is None:
+            start = index
+    return runs
+
+
+def _is_prose(line: str) -> bool:
+    """A sentence or more: it ends a sentence and holds ``_PROSE_HAN`` Han characters or
+    ``_PROSE_WORDS`` words."""
+    if not _SENTENCE_END.search(line):
+        return False
+    return len(_HAN_CHAR.findall(line)) >= _PROSE_HAN or len(line.split()) >= _PROSE_WORDS
+
+
+def _is_boilerplate(line: str, patterns: Patterns) -> bool:
+    """A line the boilerplate patterns drop, or one they cut the article at (put back, it would
+    end the article there)."""
+    view = label_view(line)
+    return bool(
+        patterns.drop.search(line)
+        or patterns.widgets.search(line)
+        or patterns.cut_marker.match(view)
+        or patterns.cut.search(view)
+    )
+
+
+def _line_facts(root: HtmlElement, lines: Sequence[str]) -> list[tuple[float, str]]:
+    """For each of ``render_lines(root)`` (given as ``lines``): the share of its characters
+    inside links and the block element it starts in; (0, "") each if the rendering differs
+    (it never should)."""
+    parts: list[tuple[str, bool, str]] = []
+    blocks: list[str] = []
+    depth = 0
+    for event, element in etree.iterwalk(root, events=("start", "end")):
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if event == "start":
+            depth += tag == "a"
+            if tag in _BLOCK_TAGS or tag == "br":
+                parts.append(("\n", False, ""))
+            if tag in _BLOCK_TAGS:
+                blocks.append(tag)
+            if element.text and tag:
+                parts.append((element.text, depth > 0, blocks[-1] if blocks else ""))
+        else:
+            if tag in _BLOCK_TAGS:
+                parts.append(("\n", False, ""))
+                blocks.pop()
+            depth -= tag == "a"
+            if element.tail and element is not root:
+                parts.append((element.tail, depth > 0, blocks[-1] if blocks else ""))
+    facts: list[tuple[float, str]] = []
+    current: list[tuple[str, bool, str]] = []
+    for text, linked, block in parts:
+        for number, piece in enumerate(text.split("\n")):
+            if number:
+                _close_line(current, facts)
+                current = []
+            current.append((piece, linked, block))
+    _close_line(current, facts)
+    if len(facts) != len(lines):
+        return [(0.0, "")] * len(lines)
+    return facts
+
+
+def _close_line(pieces: list[tuple[str, bool, str]], facts: list[tuple[float, str]]) -> None:
+    """Append one rendered line's link share and block (nothing for a line rendering empty)."""
+    if not normalize_line("".join(piece for piece, _, _ in pieces)):
+        return
+    total = sum(len(_squash(piece)) for piece, _, _ in pieces)
+    linked = sum(len(_squash(piece)) for piece, is_linked, _ in pieces if is_linked)
+    block = next((block for piece, _, block in pieces if piece.strip()), "")
+    facts.append((linked / total if total else 0.0, block))
 
 
 def _trafilatura_text(root: HtmlElement, url: str) -> str | None:
@@ -646,23 +785,22 @@ def _trafilatura_text(root: HtmlElement, url: str) -> str | None:
 
 def _lines_within(
     lines: Sequence[str], text: str, attachments: Sequence[tuple[str, str]]
-) -> tuple[list[str], int]:
-    """The lines that ``text`` holds (whitespace ignored): a whole line or table cell of it, or
-    a part of it at least ``_MIN_SUBSTRING`` characters long (it joins ``<br>`` lines), and the
+) -> tuple[list[bool], int]:
+    """Which lines ``text`` holds (whitespace ignored): a whole line or table cell of it, or a
+    part of it at least ``_MIN_SUBSTRING`` characters long (it joins ``<br>`` lines), and the
     lines naming an attachment; with the characters of ``text`` they account for."""
     labels = [label for _, text_of in attachments if (label := _squash(text_of))]
     text = "\n".join(normalize_line(line) for line in text.split("\n"))
     cells = {_squash(cell) for line in text.split("\n") for cell in line.split("|")}
     whole = _squash(text)
-    kept: list[str] = []
+    kept: list[bool] = []
     matched = 0
     for line in lines:
         squashed = _squash(line)
         found = squashed in cells or (len(squashed) >= _MIN_SUBSTRING and squashed in whole)
         if found:
             matched += len(squashed)
-        if found or any(label in squashed for label in labels):
-            kept.append(line)
+        kept.append(found or any(label in squashed for label in labels))
     return kept, matched
 
 
