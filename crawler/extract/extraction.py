@@ -95,6 +95,7 @@ _PROSE_HAN = 15  # a line ending a sentence with this many Han characters is pro
 _PROSE_WORDS = 8  # ... or with this many words
 _SENTENCE_END = re.compile(r"[。！？!?.…][\"'”’」』)）]*$")
 _HAN_CHAR = re.compile(f"[{HAN}]")
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _MIN_CONTAINER_CHARS = 80  # word characters a content container must hold
 _MIN_PARAGRAPH_CHARS = 10  # a text block shorter than this is not scored as a paragraph
 _WIDEN_RATIO = 1.3  # widen the densest block while its parent holds this much more text
@@ -647,7 +648,7 @@ def _restore_content(
     (related links, tags, share bars) nor for one the boilerplate patterns drop or cut at:
     prose (a sentence-sized line ending a sentence) next to a kept line, and so on outwards
     while lines stay prose; and a short run of at most ``_SANDWICH_LINES`` lines with both
-    neighbours kept (a heading, a one-line paragraph, list items)."""
+    neighbours kept (a heading, a one-line paragraph, list items; not a line naming a year)."""
     restored = list(kept)
     if not any(restored):
         return restored
@@ -665,7 +666,10 @@ def _restore_content(
             previous = index
     for start, end in _dropped_runs(restored):
         if end - start <= _SANDWICH_LINES and all(
-            usable[index] and facts[index][1] in _SANDWICH_BLOCKS and _LETTERS.search(lines[index])
+            usable[index]
+            and facts[index][1] in _SANDWICH_BLOCKS
+            and _LETTERS.search(lines[index])
+            and not _YEAR.search(lines[index])  # a dateline or a byline's date
             for index in range(start, end)
         ):
             restored[start:end] = [True] * (end - start)
