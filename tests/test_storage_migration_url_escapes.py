@@ -3,7 +3,6 @@ percent-encoded spellings of one URL are one key), duplicates merged as 0004 mer
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import posixpath
 import re
@@ -19,7 +18,7 @@ from sqlmodel import Session, select
 from crawler.discover.urls import canonicalize
 from crawler.search.query import parse
 from storage import search
-from storage.db import MIGRATIONS_DIR, make_engine, upgrade_schema
+from storage.db import make_engine, upgrade_schema
 from storage.models import (
     Alert,
     Article,
@@ -33,18 +32,18 @@ from storage.models import (
     SourceWalk,
 )
 from tests.test_crawler_url_escapes import HOSTS, PATHS, QUERIES, spellings
-from tests.test_storage_migrations import _STORIES_0003, schema_differences, upgrade_to
+from tests.test_storage_migrations import (
+    _STORIES_0003,
+    load_migration,
+    schema_differences,
+    upgrade_to,
+)
 
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 
 
 def migration() -> Any:
-    path = MIGRATIONS_DIR / "versions" / "0009_url_escapes.py"
-    spec = importlib.util.spec_from_file_location("url_escapes_migration", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_migration("0009_url_escapes.py")
 
 
 # -- the keys revisions up to 0008 stored (crawler.discover.urls.canonicalize before 0009) -------

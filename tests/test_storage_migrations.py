@@ -133,13 +133,18 @@ def test_unreachable_database_names_the_url_without_password() -> None:
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 
 
-def fold_module() -> Any:
-    path = MIGRATIONS_DIR / "versions" / "0004_fold_scheme.py"
-    spec = importlib.util.spec_from_file_location("fold_scheme_migration", path)
+def load_migration(filename: str) -> Any:
+    """A migration script as a module (its own helpers are tested against the live code)."""
+    path = MIGRATIONS_DIR / "versions" / filename
+    spec = importlib.util.spec_from_file_location(f"migration_{path.stem}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def fold_module() -> Any:
+    return load_migration("0004_fold_scheme.py")
 
 
 def upgrade_to(engine: Engine, revision: str) -> None:

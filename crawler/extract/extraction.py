@@ -759,7 +759,7 @@ def _close_line(pieces: list[tuple[str, bool, str]], facts: list[tuple[float, st
     facts.append((linked / total if total else 0.0, block))
 
 
-def _trafilatura_text(root: HtmlElement, url: str) -> str | None:
+def _trafilatura_text(root: HtmlElement, url: str, *, favor_precision: bool = True) -> str | None:
     """trafilatura's main text of a page, or of one block of it (as the body of an empty
     page); None for a tree over the tag guard."""
     if sum(1 for _ in root.iter()) > _MAX_TAGS:
@@ -777,7 +777,7 @@ def _trafilatura_text(root: HtmlElement, url: str) -> str | None:
         document,
         url=url or None,
         fast=True,
-        favor_precision=True,
+        favor_precision=favor_precision,
         include_comments=False,
         include_tables=True,
         include_images=False,
@@ -809,21 +809,12 @@ def _lines_within(
 
 
 def _fallback_lines(tree: HtmlElement, url: str) -> tuple[list[str], str]:
-    """No container nor dense block: trafilatura, or the whole body for huge trees."""
-    body = xpaths.BODY(tree)
-    root = body[0] if body else tree
+    """No container nor dense block: trafilatura on the whole page (without ``favor_precision``:
+    there is no block to fall back on), or the whole body for huge trees."""
     if sum(1 for _ in tree.iter()) > _MAX_TAGS:
-        return render_lines(root), "whole-page"
-    text = trafilatura.extract(
-        copy(tree),
-        url=url or None,
-        fast=True,
-        include_comments=False,
-        include_tables=True,
-        include_images=False,
-        deduplicate=False,
-        config=_trafilatura_config(),
-    )
+        body = xpaths.BODY(tree)
+        return render_lines(body[0] if body else tree), "whole-page"
+    text = _trafilatura_text(tree, url, favor_precision=False)
     lines = [normalize_line(line) for line in (text or "").split("\n") if line.strip()]
     return lines, "trafilatura"
 
