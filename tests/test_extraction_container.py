@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crawler.extract.extraction import extract_from_text
+from crawler.extract.extraction import extract_from_text, find_container, parse_html, render_lines
 
 SIDEBAR = (
     "本院是住房和城乡建设部直属事业单位，主要承担全国市长和城市管理干部的培训任务，"
@@ -82,3 +82,111 @@ def test_title_tag_kept_when_no_headline_stands_above_the_body() -> None:
     <div class="nav"><h2>工作动态</h2></div><div class="text">{ARTICLE}</div></body></html>"""
     article = extract_from_text(page, "http://example.org/a.html")
     assert article.title == "学院举办第十二期城市更新专题研究班"
+
+
+# --- a sidebar beside the article: the densest block is not widened over it -----------------
+
+MEETING = [
+    "11月8日，市发展改革委会同市城乡建设局召开都市圈协同发展座谈会，周边六个县市参加。",
+    "座谈会上，各县市负责同志分别介绍了交通互联、产业协作和公共服务共享方面的进展。",
+    "会议要求，各地要建立项目清单和责任清单，按月调度，确保年度重点任务落地见效。",
+]
+MEETING_TITLE = "都市圈协同发展座谈会召开"
+INTRO_BOX = (
+    "<h4>都市圈简介</h4><p>本市都市圈包括主城区及周边六个县市，总面积约1.8万平方公里，"
+    "常住人口约960万人。</p><p>2023年，都市圈地区生产总值突破9000亿元，城镇化率71.5%。</p>"
+)
+HOT_LINES = [
+    "市政府召开第四十次常务会议",
+    "全市安全生产工作会议召开",
+    "我市启动冬季供暖保障工作",
+    "市领导调研重点项目建设情况",
+    "全市秋冬季大气污染防治推进会",
+]
+
+
+def _container_lines(page: str, title: str = MEETING_TITLE) -> list[str]:
+    """The rendered lines of the block that the container choice takes (before any cleaning)."""
+    tree = parse_html(page)
+    assert tree is not None
+    container = find_container(tree, title)
+    assert container is not None
+    return render_lines(container)
+
+
+def _columns_page(columns: str) -> str:
+    return f"""<html><head><title>{MEETING_TITLE}-市发展和改革委员会</title></head><body>
+    <div class="top"><a href="/">网站首页</a> <a href="/xxgk/">信息公开</a></div>
+    <div class="tit-box"><h2>{MEETING_TITLE}</h2><div class="sj">2024-11-08 市发展改革委</div></div>
+    {columns}<div class="bt">主办：市发展和改革委员会 地址：市民中心B区</div></body></html>"""
+
+
+def test_a_headed_box_before_the_article_is_left_out() -> None:
+    article = "".join(f"<p>{line}</p>" for line in MEETING)
+    page = _columns_page(
+        f'<div class="wrap"><div class="c1"><div class="box">{INTRO_BOX}</div></div>'
+        f'<div class="c2">{article}</div></div>'
+    )
+    assert _container_lines(page) == MEETING
+    extracted = extract_from_text(page, "http://fgw.example.gov.cn/a.html")
+    assert extracted.title == MEETING_TITLE
+    assert extracted.text.split("\n") == MEETING
+
+
+def test_a_list_of_short_unlinked_lines_after_the_article_is_left_out() -> None:
+    article = "".join(f"<p>{line}</p>" for line in MEETING)
+    hot = "".join(f"<div>·{line}</div>" for line in HOT_LINES)
+    page = _columns_page(f'<div class="wrap"><div>{article}</div><div>{hot}</div></div>')
+    assert _container_lines(page) == MEETING
+    extracted = extract_from_text(page, "http://fgw.example.gov.cn/a.html")
+    assert extracted.text.split("\n") == MEETING
+
+
+def test_a_hot_news_column_of_a_table_layout_is_left_out() -> None:
+    """An old ``td|td`` layout: the article as ``<br>`` lines in one cell, a 热点新闻 column of
+    short unlinked lines in the next."""
+    hot = "<br>".join(f"·{line}" for line in HOT_LINES)
+    page = _columns_page(
+        '<table width="960"><tr><td valign="top">'
+        + "<br>".join(f"　　{line}" for line in MEETING)
+        + f'</td><td width="8"></td><td valign="top"><b>热点新闻</b><br>{hot}</td></tr></table>'
+    )
+    assert _container_lines(page) == MEETING
+    extracted = extract_from_text(page, "http://fgw.example.gov.cn/a.html")
+    assert extracted.text.split("\n") == MEETING
+
+
+def test_the_widths_of_a_table_layout_tell_the_narrow_column() -> None:
+    side = "".join(f"<p>{line}，详见专题。</p>" for line in HOT_LINES[:3])
+    page = _columns_page(
+        '<table><tr><td width="700">'
+        + "".join(f"<p>{line}</p>" for line in MEETING)
+        + f'</td><td width="240">{side}</td></tr></table>'
+    )
+    assert _container_lines(page) == MEETING
+    extracted = extract_from_text(page, "http://fgw.example.gov.cn/a.html")
+    assert extracted.text.split("\n") == MEETING
+
+
+def test_an_article_split_over_sibling_wrappers_is_still_read_whole() -> None:
+    """Paragraphs, a picture, more paragraphs, each in its own wrapper: widened over all."""
+    first = "".join(f"<p>{line}</p>" for line in MEETING)
+    second = "".join(f"<p>{line}</p>" for line in BODY)
+    page = _columns_page(
+        f'<div class="wrap"><div class="part">{first}</div>'
+        f'<div class="pic"><img src="/a.jpg"></div><div class="part">{second}</div></div>'
+    )
+    assert _container_lines(page) == [*MEETING, *BODY]
+    extracted = extract_from_text(page, "http://fgw.example.gov.cn/a.html")
+    assert extracted.text.split("\n") == [*MEETING, *BODY]
+
+
+def test_a_generic_content_wrapper_around_both_columns_is_not_taken() -> None:
+    article = "".join(f"<p>{line}</p>" for line in MEETING)
+    page = _columns_page(
+        f'<div class="content"><div class="col-main">{article}</div>'
+        f'<div class="col-side">{INTRO_BOX}</div></div>'
+    )
+    assert _container_lines(page) == MEETING
+    extracted = extract_from_text(page, "http://fgw.example.gov.cn/a.html")
+    assert extracted.text.split("\n") == MEETING

@@ -67,6 +67,7 @@ from crawler.extract.metadata import (
     visible_text,
 )
 from crawler.extract.options import DEFAULT_OPTIONS, ExtractOptions
+from crawler.extract.sidebars import is_sidebar
 from crawler.extract.threads import drop_replies
 
 logger = logging.getLogger(__name__)
@@ -427,8 +428,9 @@ def find_container(tree: HtmlElement, title: str | None = None) -> HtmlElement |
             return found
     body = xpaths.BODY(tree)
     blocks = _paragraph_blocks(body[0] if body else tree)
-    densest = _densest(blocks)
-    anchored = _title_anchored_block(tree, blocks, title)
+    heading = _title_element(tree, title)
+    densest = _densest(blocks, heading)
+    anchored = _title_anchored_block(blocks, heading)
     if anchored is not None and (densest is None or not _dwarfs(densest, anchored, blocks)):
         densest = anchored
     if densest is None:
@@ -445,11 +447,10 @@ def find_container(tree: HtmlElement, title: str | None = None) -> HtmlElement |
 
 
 def _title_anchored_block(
-    tree: HtmlElement, blocks: dict[HtmlElement, int], title: str | None
+    blocks: dict[HtmlElement, int], heading: HtmlElement | None
 ) -> HtmlElement | None:
     """The densest block inside the nearest ancestor of the title's heading that holds enough
     paragraph text besides the heading: a short article wins over a wordier sidebar or footer."""
-    heading = _title_element(tree, title)
     if heading is None:
         return None
     region = heading.getparent()
@@ -461,7 +462,7 @@ def _title_anchored_block(
             for block, chars in blocks.items()
             if _within(block, region) and not _within(block, heading)
         }
-        found = _densest(inside)
+        found = _densest(inside, heading)
         if found is not None:
             return found
         region = region.getparent()
@@ -695,12 +696,15 @@ def _paragraph_blocks(root: HtmlElement) -> dict[HtmlElement, int]:
     }
 
 
-def _densest(blocks: dict[HtmlElement, int]) -> HtmlElement | None:
+def _densest(
+    blocks: dict[HtmlElement, int], title_heading: HtmlElement | None = None
+) -> HtmlElement | None:
     """The element holding most unlinked paragraph text (a small readability-style scorer).
 
     A paragraph element (p, h1-h6, li ...) credits its parent; a div/td holding text directly
     (``<br>`` layouts) credits itself; parents get half. The winner is widened to its parent while
-    the parent holds markedly more paragraph text (articles split over sibling wrappers).
+    the parent holds markedly more paragraph text outside sidebars (articles split over sibling
+    wrappers; ``crawler.extract.sidebars`` says which siblings are sidebars).
     """
     credits: dict[HtmlElement, int] = {}
     for block, chars in blocks.items():
@@ -720,13 +724,27 @@ def _densest(blocks: dict[HtmlElement, int]) -> HtmlElement | None:
     best = max(scores, key=lambda element: scores[element])
     if totals.get(best, 0) < _MIN_CONTAINER_CHARS:
         return None
-    return _widen(best, totals)
+    return _widen(best, totals, title_heading)
 
 
-def _widen(best: HtmlElement, totals: dict[HtmlElement, int]) -> HtmlElement:
+def _widen(
+    best: HtmlElement, totals: dict[HtmlElement, int], title_heading: HtmlElement | None
+) -> HtmlElement:
+    """``best`` or the ancestor it widens to: each parent in turn while the parent's paragraph
+    text, less that of the sidebars beside ``best``, is ``_WIDEN_RATIO`` times ``best``'s."""
     parent = best.getparent()
     while parent is not None and parent.tag not in ("body", "html"):
-        if totals.get(parent, 0) < totals[best] * _WIDEN_RATIO:
+        wanted = totals[best] * _WIDEN_RATIO
+        if totals.get(parent, 0) < wanted:
+            break
+        beside = sum(
+            totals[child]
+            for child in parent
+            if child is not best
+            and totals.get(child, 0) > 0
+            and is_sidebar(child, best, title_heading, render_lines)
+        )
+        if totals[parent] - beside < wanted:
             break
         best, parent = parent, parent.getparent()
     return best
