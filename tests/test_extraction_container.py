@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from crawler.extract.extraction import extract_from_text, find_container, parse_html, render_lines
 
 SIDEBAR = (
@@ -190,3 +192,65 @@ def test_a_generic_content_wrapper_around_both_columns_is_not_taken() -> None:
     assert _container_lines(page) == MEETING
     extracted = extract_from_text(page, "http://fgw.example.gov.cn/a.html")
     assert extracted.text.split("\n") == MEETING
+
+
+# --- the headline: the article's own, not a sidebar's or a list's that og:title names --------
+
+STALE = "学院召开上一期研究班结业式"
+HEADLINE = "学院举办第十二期城市更新专题研究班"
+SUMMARY = "上一期研究班于10月18日结业，学员提交了调研报告，学院对优秀学员进行了表彰，并安排了下一期的课程。"
+
+
+def test_visible_headline_wins_over_an_og_title_naming_a_side_box_heading() -> None:
+    """The stale og:title is a side box's heading over a summary wordier than the article."""
+    page = f"""<html><head><meta property="og:title" content="{STALE}"><title>某某学院</title>
+    </head><body><div class="main"><h1>{HEADLINE}</h1><div class="info">来源：培训部 2024-11-16
+    </div><div class="text">{ARTICLE}</div></div><div class="side"><h3>{STALE}</h3>
+    <p>{SUMMARY}</p><p>{SUMMARY}</p></div></body></html>"""
+    article = extract_from_text(page, "http://example.org/a.html")
+    assert article.title == HEADLINE
+    assert article.text == "\n".join(BODY)
+
+
+def test_visible_headline_wins_over_an_og_title_naming_a_list_heading() -> None:
+    page = f"""<html><head><meta property="og:title" content="通知公告"><title>某某学院</title>
+    </head><body><div class="l"><h2>通知公告</h2><ul><li><a href="/1">关于举办第十二期研究班的通知</a>
+    </li><li><a href="/2">关于第十二期研究班报名工作的通知</a></li></ul></div><div class="r">
+    <h1>{HEADLINE}</h1><div class="info">来源：培训部 2024-11-16</div>
+    <div class="text">{ARTICLE}</div></div></body></html>"""
+    article = extract_from_text(page, "http://example.org/a.html")
+    assert article.title == HEADLINE
+    assert article.text == "\n".join(BODY)
+
+
+def test_a_title_shown_above_the_body_stays_though_a_side_box_repeats_it() -> None:
+    page = f"""<html><head><meta property="og:title" content="{HEADLINE}"><title>某某学院</title>
+    </head><body><div class="main"><h1>{HEADLINE}</h1><h2>——第十二期研究班开班侧记</h2>
+    <div class="text">{ARTICLE}</div></div><div class="side"><h3>{HEADLINE}</h3></div></body></html>"""
+    assert extract_from_text(page, "http://example.org/a.html").title == HEADLINE
+
+
+THREAD = "新区公交线路调整后上班要倒两次车"
+
+
+@pytest.mark.parametrize(
+    "headline",
+    [
+        f'<td class="tit"><b>主题：{THREAD}</b></td>',
+        f"<td><h2>帖子主题：{THREAD}</h2></td>",
+        f"<td>标题：{THREAD}</td>",
+        f"<td><font size=4>[主题] {THREAD}</font></td>",
+    ],
+)
+def test_a_forum_headline_is_read_without_its_label(headline: str) -> None:
+    page = f"""<html><head><title>江城论坛 - 城市建设</title></head><body><table>
+    <tr>{headline}</tr><tr><td>{ARTICLE}</td></tr></table></body></html>"""
+    article = extract_from_text(page, "http://bbs.example.org/thread-1.html")
+    assert article.title == THREAD
+    assert article.text == "\n".join(BODY)
+
+
+def test_a_forum_label_is_taken_off_a_title_that_the_title_tag_confirms() -> None:
+    page = f"""<html><head><title>{THREAD} - 江城论坛</title></head><body><table>
+    <tr><td><b>帖子主题：{THREAD}</b></td></tr><tr><td>{ARTICLE}</td></tr></table></body></html>"""
+    assert extract_from_text(page, "http://bbs.example.org/thread-1.html").title == THREAD

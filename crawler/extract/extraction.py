@@ -59,15 +59,16 @@ from crawler.extract.metadata import (
     find_site_name,
     find_title,
     heading_texts,
-    headline_above,
     headline_texts,
+    headline_value,
     page_title,
     read_meta,
     site_names,
+    visible_headline,
     visible_text,
 )
 from crawler.extract.options import DEFAULT_OPTIONS, ExtractOptions
-from crawler.extract.sidebars import is_sidebar
+from crawler.extract.sidebars import in_side_box, is_sidebar
 from crawler.extract.threads import drop_replies
 
 logger = logging.getLogger(__name__)
@@ -273,10 +274,11 @@ def _extract(html: str, url: str, codec: str) -> ExtractedArticle:
         return _message_page(facts, page_lines, codec, hidden_text)
     drop_replies(tree, _title_element(tree, facts.title), render_lines)
     container = find_container(tree, facts.title)
-    if container is not None and not facts.title_shown:
-        # og:title or <title> names no headline on the page (stale, SEO-stuffed, the site's
-        # name): the headline the reader sees above the body is the title
-        headline = headline_above(tree, container, site_names(facts.meta))
+    if container is not None:
+        # og:title or <title> names no headline on the page, or one in a sidebar or a list only
+        # (stale, SEO-stuffed, the site's name): the headline the reader sees above the body is
+        # the title
+        headline = visible_headline(tree, container, facts.title, site_names(facts.meta))
         if headline:
             facts = replace(facts, title=headline, title_shown=True)
             container = find_container(tree, headline)
@@ -430,6 +432,14 @@ def find_container(tree: HtmlElement, title: str | None = None) -> HtmlElement |
     blocks = _paragraph_blocks(body[0] if body else tree)
     heading = _title_element(tree, title)
     densest = _densest(blocks, heading)
+    if densest is not None and in_side_box(densest):
+        # a block in a side box is the article only when nothing outside comes near it
+        outside = {block: chars for block, chars in blocks.items() if not in_side_box(block)}
+        elsewhere = _densest(outside, heading)
+        if elsewhere is not None and not _dwarfs(densest, elsewhere, blocks):
+            densest = elsewhere
+    if heading is not None and in_side_box(heading, in_lists=True, article=densest):
+        heading = None  # a stale or SEO title that names a sidebar's or a list's heading
     anchored = _title_anchored_block(blocks, heading)
     if anchored is not None and (densest is None or not _dwarfs(densest, anchored, blocks)):
         densest = anchored
@@ -476,7 +486,7 @@ def _title_element(tree: HtmlElement, title: str | None) -> HtmlElement | None:
     target = _squash(title)
     near: HtmlElement | None = None
     for element in xpaths.HEADINGS(tree):
-        text = _squash(element.text_content())
+        text = _squash(headline_value(_squash(element.text_content())))
         if text == target:
             return element
         if near is None and text.startswith(target) and len(text) <= len(target) + _META_SLACK:

@@ -17,14 +17,17 @@ from collections.abc import Callable
 
 from lxml.html import HtmlElement
 
-# class/id tokens (camelCase parts count) of a page's side columns and side boxes
-SIDEBAR_TOKENS = frozenset(
+# class/id tokens (camelCase parts count) of a page's side boxes and side columns: the boxes'
+# names say what they hold; a column's name says only where it stands (the article's own column
+# may be the left or the right one, so those say nothing of a heading inside them)
+SIDE_BOX_TOKENS = frozenset(
     {
         "side", "sidebar", "sider", "aside", "related", "relate", "xgxw", "xgwz", "hot", "hots",
         "rank", "ranking", "paihang", "phb", "redian", "rdxw", "remen", "rmxw", "recommend",
-        "tuijian", "right", "left", "r", "l", "fr", "fl", "rside", "lside",
+        "tuijian", "rside", "lside",
     }
 )  # fmt: skip
+SIDE_COLUMN_TOKENS = frozenset({"right", "left", "r", "l", "fr", "fl"})
 _HEADING_TAGS = frozenset(
     {"h1", "h2", "h3", "h4", "h5", "h6", "b", "strong", "th", "dt", "caption"}
 )
@@ -42,6 +45,8 @@ _BOX_HEADING = 12  # chars: a box's own heading (热点新闻, 都市圈简介) 
 _SHORT_LINE = 30  # chars: a list item's line (a headline) is at most this long ...
 _MIN_LIST_LINES = 4  # ... and a list holds this many lines ...
 _LIST_SHARE = 0.75  # ... this share of them short and without a sentence end
+_MIN_LIST_LINKS = 2  # a list under a heading links this many headlines ...
+_HEADLINE_LINK = 9  # ... each with this many word characters (a share button's name is shorter)
 _MIN_CELLS = 2  # a table row with this many text cells makes a data table, not a list column
 
 
@@ -65,11 +70,61 @@ def is_sidebar(
     )
 
 
-def _named_sidebar(element: HtmlElement) -> bool:
-    if element.tag == "aside":
+def in_side_box(
+    element: HtmlElement, *, in_lists: bool = False, article: HtmlElement | None = None
+) -> bool:
+    """``element`` is or sits in a box named as a side box (``<aside>``, ``.related``,
+    ``#hotNews`` ...) that does not hold ``article``, or with ``in_lists`` in a list's item or
+    under a list's heading: a heading there titles another page, a block there is not the
+    article. (A wrapper of the whole layout, ``<body class="has-sidebar">``, is no box.)"""
+    if in_lists and heads_list(element):
         return True
+    side = ("aside", "li", "dd") if in_lists else ("aside",)
+    for node in (element, *element.iterancestors()):
+        if node.tag in ("body", "html") or (article is not None and _holds(node, article)):
+            return False
+        if node.tag in side or _named(node, SIDE_BOX_TOKENS):
+            return True
+    return False
+
+
+def heads_list(heading: HtmlElement) -> bool:
+    """The element after ``heading`` (its own, or its parent's when it stands alone in a title
+    bar) is a list of linked headlines: ``<h2>通知公告</h2><ul>…``, not a byline's link or a
+    row of share buttons."""
+    for node in (heading, heading.getparent()):
+        if node is None:
+            return False
+        following = node.getnext()
+        if following is not None:
+            listed = following.tag in ("ul", "ol", "dl", "table") or any(
+                True for _ in following.iter("li", "tr")
+            )
+            return (
+                listed and _link_list(following) and _linked_headlines(following) >= _MIN_LIST_LINKS
+            )
+        if node is not heading:
+            return False
+    return False
+
+
+def _linked_headlines(element: HtmlElement) -> int:
+    return sum(
+        len(_WORD.findall(link.text_content())) >= _HEADLINE_LINK for link in element.iter("a")
+    )
+
+
+def _holds(node: HtmlElement, article: HtmlElement) -> bool:
+    return node is article or any(ancestor is node for ancestor in article.iterancestors())
+
+
+def _named_sidebar(element: HtmlElement) -> bool:
+    return element.tag == "aside" or _named(element, SIDE_BOX_TOKENS | SIDE_COLUMN_TOKENS)
+
+
+def _named(element: HtmlElement, tokens: frozenset[str]) -> bool:
     names = f"{element.get('class', '')} {element.get('id', '')}"
-    return any(token.lower() in SIDEBAR_TOKENS for token in _TOKEN_SPLIT.split(names) if token)
+    return any(token.lower() in tokens for token in _TOKEN_SPLIT.split(names) if token)
 
 
 def _link_list(element: HtmlElement) -> bool:
