@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from crawler.extract.extraction import extract_from_text
+import pytest
+
+from crawler.extract.extraction import extract_from_text, find_container, parse_html, render_lines
 
 SIDEBAR = (
     "本院是住房和城乡建设部直属事业单位，主要承担全国市长和城市管理干部的培训任务，"
@@ -82,3 +84,173 @@ def test_title_tag_kept_when_no_headline_stands_above_the_body() -> None:
     <div class="nav"><h2>工作动态</h2></div><div class="text">{ARTICLE}</div></body></html>"""
     article = extract_from_text(page, "http://example.org/a.html")
     assert article.title == "学院举办第十二期城市更新专题研究班"
+
+
+# --- a sidebar beside the article: the densest block is not widened over it -----------------
+
+MEETING = [
+    "11月8日，市发展改革委会同市城乡建设局召开都市圈协同发展座谈会，周边六个县市参加。",
+    "座谈会上，各县市负责同志分别介绍了交通互联、产业协作和公共服务共享方面的进展。",
+    "会议要求，各地要建立项目清单和责任清单，按月调度，确保年度重点任务落地见效。",
+]
+MEETING_TITLE = "都市圈协同发展座谈会召开"
+INTRO_BOX = (
+    "<h4>都市圈简介</h4><p>本市都市圈包括主城区及周边六个县市，总面积约1.8万平方公里，"
+    "常住人口约960万人。</p><p>2023年，都市圈地区生产总值突破9000亿元，城镇化率71.5%。</p>"
+)
+HOT_LINES = [
+    "市政府召开第四十次常务会议",
+    "全市安全生产工作会议召开",
+    "我市启动冬季供暖保障工作",
+    "市领导调研重点项目建设情况",
+    "全市秋冬季大气污染防治推进会",
+]
+
+
+def _container_lines(page: str, title: str = MEETING_TITLE) -> list[str]:
+    """The rendered lines of the block that the container choice takes (before any cleaning)."""
+    tree = parse_html(page)
+    assert tree is not None
+    container = find_container(tree, title)
+    assert container is not None
+    return render_lines(container)
+
+
+def _columns_page(columns: str) -> str:
+    return f"""<html><head><title>{MEETING_TITLE}-市发展和改革委员会</title></head><body>
+    <div class="top"><a href="/">网站首页</a> <a href="/xxgk/">信息公开</a></div>
+    <div class="tit-box"><h2>{MEETING_TITLE}</h2><div class="sj">2024-11-08 市发展改革委</div></div>
+    {columns}<div class="bt">主办：市发展和改革委员会 地址：市民中心B区</div></body></html>"""
+
+
+def test_a_headed_box_before_the_article_is_left_out() -> None:
+    article = "".join(f"<p>{line}</p>" for line in MEETING)
+    page = _columns_page(
+        f'<div class="wrap"><div class="c1"><div class="box">{INTRO_BOX}</div></div>'
+        f'<div class="c2">{article}</div></div>'
+    )
+    assert _container_lines(page) == MEETING
+    extracted = extract_from_text(page, "http://fgw.example.gov.cn/a.html")
+    assert extracted.title == MEETING_TITLE
+    assert extracted.text.split("\n") == MEETING
+
+
+def test_a_list_of_short_unlinked_lines_after_the_article_is_left_out() -> None:
+    article = "".join(f"<p>{line}</p>" for line in MEETING)
+    hot = "".join(f"<div>·{line}</div>" for line in HOT_LINES)
+    page = _columns_page(f'<div class="wrap"><div>{article}</div><div>{hot}</div></div>')
+    assert _container_lines(page) == MEETING
+    extracted = extract_from_text(page, "http://fgw.example.gov.cn/a.html")
+    assert extracted.text.split("\n") == MEETING
+
+
+def test_a_hot_news_column_of_a_table_layout_is_left_out() -> None:
+    """An old ``td|td`` layout: the article as ``<br>`` lines in one cell, a 热点新闻 column of
+    short unlinked lines in the next."""
+    hot = "<br>".join(f"·{line}" for line in HOT_LINES)
+    page = _columns_page(
+        '<table width="960"><tr><td valign="top">'
+        + "<br>".join(f"　　{line}" for line in MEETING)
+        + f'</td><td width="8"></td><td valign="top"><b>热点新闻</b><br>{hot}</td></tr></table>'
+    )
+    assert _container_lines(page) == MEETING
+    extracted = extract_from_text(page, "http://fgw.example.gov.cn/a.html")
+    assert extracted.text.split("\n") == MEETING
+
+
+def test_the_widths_of_a_table_layout_tell_the_narrow_column() -> None:
+    side = "".join(f"<p>{line}，详见专题。</p>" for line in HOT_LINES[:3])
+    page = _columns_page(
+        '<table><tr><td width="700">'
+        + "".join(f"<p>{line}</p>" for line in MEETING)
+        + f'</td><td width="240">{side}</td></tr></table>'
+    )
+    assert _container_lines(page) == MEETING
+    extracted = extract_from_text(page, "http://fgw.example.gov.cn/a.html")
+    assert extracted.text.split("\n") == MEETING
+
+
+def test_an_article_split_over_sibling_wrappers_is_still_read_whole() -> None:
+    """Paragraphs, a picture, more paragraphs, each in its own wrapper: widened over all."""
+    first = "".join(f"<p>{line}</p>" for line in MEETING)
+    second = "".join(f"<p>{line}</p>" for line in BODY)
+    page = _columns_page(
+        f'<div class="wrap"><div class="part">{first}</div>'
+        f'<div class="pic"><img src="/a.jpg"></div><div class="part">{second}</div></div>'
+    )
+    assert _container_lines(page) == [*MEETING, *BODY]
+    extracted = extract_from_text(page, "http://fgw.example.gov.cn/a.html")
+    assert extracted.text.split("\n") == [*MEETING, *BODY]
+
+
+def test_a_generic_content_wrapper_around_both_columns_is_not_taken() -> None:
+    article = "".join(f"<p>{line}</p>" for line in MEETING)
+    page = _columns_page(
+        f'<div class="content"><div class="col-main">{article}</div>'
+        f'<div class="col-side">{INTRO_BOX}</div></div>'
+    )
+    assert _container_lines(page) == MEETING
+    extracted = extract_from_text(page, "http://fgw.example.gov.cn/a.html")
+    assert extracted.text.split("\n") == MEETING
+
+
+# --- the headline: the article's own, not a sidebar's or a list's that og:title names --------
+
+STALE = "学院召开上一期研究班结业式"
+HEADLINE = "学院举办第十二期城市更新专题研究班"
+SUMMARY = "上一期研究班于10月18日结业，学员提交了调研报告，学院对优秀学员进行了表彰，并安排了下一期的课程。"
+
+
+def test_visible_headline_wins_over_an_og_title_naming_a_side_box_heading() -> None:
+    """The stale og:title is a side box's heading over a summary wordier than the article."""
+    page = f"""<html><head><meta property="og:title" content="{STALE}"><title>某某学院</title>
+    </head><body><div class="main"><h1>{HEADLINE}</h1><div class="info">来源：培训部 2024-11-16
+    </div><div class="text">{ARTICLE}</div></div><div class="side"><h3>{STALE}</h3>
+    <p>{SUMMARY}</p><p>{SUMMARY}</p></div></body></html>"""
+    article = extract_from_text(page, "http://example.org/a.html")
+    assert article.title == HEADLINE
+    assert article.text == "\n".join(BODY)
+
+
+def test_visible_headline_wins_over_an_og_title_naming_a_list_heading() -> None:
+    page = f"""<html><head><meta property="og:title" content="通知公告"><title>某某学院</title>
+    </head><body><div class="l"><h2>通知公告</h2><ul><li><a href="/1">关于举办第十二期研究班的通知</a>
+    </li><li><a href="/2">关于第十二期研究班报名工作的通知</a></li></ul></div><div class="r">
+    <h1>{HEADLINE}</h1><div class="info">来源：培训部 2024-11-16</div>
+    <div class="text">{ARTICLE}</div></div></body></html>"""
+    article = extract_from_text(page, "http://example.org/a.html")
+    assert article.title == HEADLINE
+    assert article.text == "\n".join(BODY)
+
+
+def test_a_title_shown_above_the_body_stays_though_a_side_box_repeats_it() -> None:
+    page = f"""<html><head><meta property="og:title" content="{HEADLINE}"><title>某某学院</title>
+    </head><body><div class="main"><h1>{HEADLINE}</h1><h2>——第十二期研究班开班侧记</h2>
+    <div class="text">{ARTICLE}</div></div><div class="side"><h3>{HEADLINE}</h3></div></body></html>"""
+    assert extract_from_text(page, "http://example.org/a.html").title == HEADLINE
+
+
+THREAD = "新区公交线路调整后上班要倒两次车"
+
+
+@pytest.mark.parametrize(
+    "headline",
+    [
+        f'<td class="tit"><b>主题：{THREAD}</b></td>',
+        f"<td><h2>帖子主题：{THREAD}</h2></td>",
+        f"<td>标题：{THREAD}</td>",
+        f"<td><font size=4>[主题] {THREAD}</font></td>",
+    ],
+)
+def test_a_forum_headline_is_read_without_its_label(headline: str) -> None:
+    page = f"""<html><head><title>江城论坛 - 城市建设</title></head><body><table>
+    <tr>{headline}</tr><tr><td>{ARTICLE}</td></tr></table></body></html>"""
+    article = extract_from_text(page, "http://bbs.example.org/thread-1.html")
+    assert article.title == THREAD
+    assert article.text == "\n".join(BODY)
+
+
+def test_a_forum_label_is_taken_off_a_title_that_the_title_tag_confirms() -> None:
+    page = f"""<html><head><title>{THREAD} - 江城论坛</title></head><body><table>
+    <tr><td><b>帖子主题：{THREAD}</b></td></tr><tr><td>{ARTICLE}</td></tr></table></body></html>"""
+    assert extract_from_text(page, "http://bbs.example.org/thread-1.html").title == THREAD

@@ -65,14 +65,16 @@ from crawler.extract.metadata import (
     find_site_name,
     find_title,
     heading_texts,
-    headline_above,
     headline_texts,
+    headline_value,
     page_title,
     read_meta,
     site_names,
+    visible_headline,
     visible_text,
 )
 from crawler.extract.options import DEFAULT_OPTIONS, ExtractOptions
+from crawler.extract.sidebars import in_side_box, is_sidebar
 from crawler.extract.threads import drop_replies
 
 logger = logging.getLogger(__name__)
@@ -289,10 +291,11 @@ def _extract(html: str, url: str, codec: str) -> ExtractedArticle:
         return _message_page(facts, page_lines, codec, hidden_text)
     drop_replies(tree, _title_element(tree, facts.title), render_lines)
     container = find_container(tree, facts.title)
-    if container is not None and not facts.title_shown:
-        # og:title or <title> names no headline on the page (stale, SEO-stuffed, the site's
-        # name): the headline the reader sees above the body is the title
-        headline = headline_above(tree, container, site_names(facts.meta))
+    if container is not None:
+        # og:title or <title> names no headline on the page, or one in a sidebar or a list only
+        # (stale, SEO-stuffed, the site's name): the headline the reader sees above the body is
+        # the title
+        headline = visible_headline(tree, container, facts.title, site_names(facts.meta))
         if headline:
             facts = replace(facts, title=headline, title_shown=True)
             container = find_container(tree, headline)
@@ -444,8 +447,17 @@ def find_container(tree: HtmlElement, title: str | None = None) -> HtmlElement |
             return found
     body = xpaths.BODY(tree)
     blocks = _paragraph_blocks(body[0] if body else tree)
-    densest = _densest(blocks)
-    anchored = _title_anchored_block(tree, blocks, title)
+    heading = _title_element(tree, title)
+    densest = _densest(blocks, heading)
+    if densest is not None and in_side_box(densest):
+        # a block in a side box is the article only when nothing outside comes near it
+        outside = {block: chars for block, chars in blocks.items() if not in_side_box(block)}
+        elsewhere = _densest(outside, heading)
+        if elsewhere is not None and not _dwarfs(densest, elsewhere, blocks):
+            densest = elsewhere
+    if heading is not None and in_side_box(heading, in_lists=True, article=densest):
+        heading = None  # a stale or SEO title that names a sidebar's or a list's heading
+    anchored = _title_anchored_block(blocks, heading)
     if anchored is not None and (densest is None or not _dwarfs(densest, anchored, blocks)):
         densest = anchored
     if densest is None:
@@ -462,11 +474,10 @@ def find_container(tree: HtmlElement, title: str | None = None) -> HtmlElement |
 
 
 def _title_anchored_block(
-    tree: HtmlElement, blocks: dict[HtmlElement, int], title: str | None
+    blocks: dict[HtmlElement, int], heading: HtmlElement | None
 ) -> HtmlElement | None:
     """The densest block inside the nearest ancestor of the title's heading that holds enough
     paragraph text besides the heading: a short article wins over a wordier sidebar or footer."""
-    heading = _title_element(tree, title)
     if heading is None:
         return None
     region = heading.getparent()
@@ -478,7 +489,7 @@ def _title_anchored_block(
             for block, chars in blocks.items()
             if _within(block, region) and not _within(block, heading)
         }
-        found = _densest(inside)
+        found = _densest(inside, heading)
         if found is not None:
             return found
         region = region.getparent()
@@ -492,7 +503,7 @@ def _title_element(tree: HtmlElement, title: str | None) -> HtmlElement | None:
     target = _squash(title)
     near: HtmlElement | None = None
     for element in xpaths.HEADINGS(tree):
-        text = _squash(element.text_content())
+        text = _squash(headline_value(_squash(element.text_content())))
         if text == target:
             return element
         if near is None and text.startswith(target) and len(text) <= len(target) + _META_SLACK:
@@ -828,12 +839,15 @@ def _paragraph_blocks(root: HtmlElement) -> dict[HtmlElement, int]:
     }
 
 
-def _densest(blocks: dict[HtmlElement, int]) -> HtmlElement | None:
+def _densest(
+    blocks: dict[HtmlElement, int], title_heading: HtmlElement | None = None
+) -> HtmlElement | None:
     """The element holding most unlinked paragraph text (a small readability-style scorer).
 
     A paragraph element (p, h1-h6, li ...) credits its parent; a div/td holding text directly
     (``<br>`` layouts) credits itself; parents get half. The winner is widened to its parent while
-    the parent holds markedly more paragraph text (articles split over sibling wrappers).
+    the parent holds markedly more paragraph text outside sidebars (articles split over sibling
+    wrappers; ``crawler.extract.sidebars`` says which siblings are sidebars).
     """
     credits: dict[HtmlElement, int] = {}
     for block, chars in blocks.items():
@@ -853,13 +867,27 @@ def _densest(blocks: dict[HtmlElement, int]) -> HtmlElement | None:
     best = max(scores, key=lambda element: scores[element])
     if totals.get(best, 0) < _MIN_CONTAINER_CHARS:
         return None
-    return _widen(best, totals)
+    return _widen(best, totals, title_heading)
 
 
-def _widen(best: HtmlElement, totals: dict[HtmlElement, int]) -> HtmlElement:
+def _widen(
+    best: HtmlElement, totals: dict[HtmlElement, int], title_heading: HtmlElement | None
+) -> HtmlElement:
+    """``best`` or the ancestor it widens to: each parent in turn while the parent's paragraph
+    text, less that of the sidebars beside ``best``, is ``_WIDEN_RATIO`` times ``best``'s."""
     parent = best.getparent()
     while parent is not None and parent.tag not in ("body", "html"):
-        if totals.get(parent, 0) < totals[best] * _WIDEN_RATIO:
+        wanted = totals[best] * _WIDEN_RATIO
+        if totals.get(parent, 0) < wanted:
+            break
+        beside = sum(
+            totals[child]
+            for child in parent
+            if child is not best
+            and totals.get(child, 0) > 0
+            and is_sidebar(child, best, title_heading, render_lines)
+        )
+        if totals[parent] - beside < wanted:
             break
         best, parent = parent, parent.getparent()
     return best

@@ -23,6 +23,7 @@ from crawler.analyze.script import HAN
 from crawler.extract import xpaths
 from crawler.extract.boilerplate import get_patterns, label_view, normalize_line
 from crawler.extract.dates import parse_date
+from crawler.extract.sidebars import in_side_box
 
 _SEPARATOR = re.compile(r"\s*(?:_{1,2}|\|{1,2}|｜|::|»)\s*|\s+[-–—－]{1,2}\s+|\s*--\s*")
 _GLUED_SITE = re.compile(r"[-—–－](?P<site>[^-—–－\d]{2,25})$")
@@ -55,6 +56,8 @@ _COMPACT_NAME = re.compile(r"^[\w（）()·]+$")
 _CODE_TAGS = ("script", "style", "noscript", "template")
 _FLOOR = re.compile(r"^(?:楼主|沙发|板凳|地板|\d+\s*[#楼]|#\d+)$")  # a post's place, not its author
 _NAME_TAIL = re.compile(r"(?:报道|摄影|摄|供稿|整理)$")
+# an old forum's headline label: 主题：X, 标题：X, 帖子主题：X, [主题] X
+_HEADLINE_LABEL = re.compile(r"^[\[【]?\s*(?:帖子)?(?:主题|标题)\s*(?:[\]】]\s*[:：]?|[:：])\s*")
 
 
 def read_meta(tree: HtmlElement) -> dict[str, str]:
@@ -86,11 +89,22 @@ def page_title(tree: HtmlElement) -> str:
     return ""
 
 
+def headline_value(text: str) -> str:
+    """A headline's text without an old forum's label (``主题：X``, ``标题：X``, ``帖子主题：X``
+    give X)."""
+    value = _HEADLINE_LABEL.sub("", text, count=1)
+    return value if len(value) >= 4 else text
+
+
+def _headline_text(element: HtmlElement) -> str:
+    return headline_value(normalize_line(plain_line(visible_text(element))))
+
+
 def heading_texts(tree: HtmlElement) -> list[str]:
     """Texts of headings and title-classed elements (not link lists), in document order."""
     texts: list[str] = []
     for element in xpaths.HEADINGS(tree):
-        text = normalize_line(plain_line(visible_text(element)))
+        text = _headline_text(element)
         if not 4 <= len(text) <= 200 or text in texts:
             continue
         linked = sum(len(link.text_content().strip()) for link in element.iter("a"))
@@ -108,7 +122,7 @@ def headline_texts(tree: HtmlElement) -> list[str]:
     ``<font size=4><b>``)."""
     texts: list[str] = []
     for element in xpaths.HEADLINE_CANDIDATES(tree):
-        text = normalize_line(plain_line(visible_text(element)))
+        text = _headline_text(element)
         if 4 <= len(text) <= _MAX_HEADLINE and text not in texts:
             texts.append(text)
     return texts
@@ -140,10 +154,39 @@ def headline_above(
     for element in reversed(candidates):
         if _text_between(element, body, order) > _HEADLINE_GAP:
             return None
-        text = normalize_line(plain_line(visible_text(element)))
+        text = _headline_text(element)
         if _is_headline(element, text, known_sites):
             return text
     return None
+
+
+def visible_headline(
+    tree: HtmlElement, body: HtmlElement, title: str | None, known_sites: Sequence[str] = ()
+) -> str | None:
+    """The headline right above ``body`` (``headline_above``) when no heading of the article
+    shows ``title``: a title that only metadata states, or one that the page sets only in a
+    side box, a list's item or a list's heading (a stale or SEO og:title naming a sidebar's or
+    a related list's entry); None when a heading outside those shows the title, or no headline
+    stands above the body."""
+    headline = headline_above(tree, body, known_sites)
+    if headline is None or not title:
+        return headline
+    if _squash(headline) == _squash(title) or _shown_outside_lists(tree, body, title):
+        return None
+    return headline
+
+
+def _shown_outside_lists(tree: HtmlElement, body: HtmlElement, title: str) -> bool:
+    """A heading stating ``title`` (alone or with a meta line) stands outside side boxes,
+    lists' items and lists' headings."""
+    target = _squash(title)
+    for element in [*xpaths.HEADINGS(tree), *xpaths.HEADLINE_CANDIDATES(tree)]:
+        text = _squash(_headline_text(element))
+        if not text.startswith(target) or len(text) > len(target) + _HEADLINE_GAP // 3:
+            continue
+        if not in_side_box(element, in_lists=True, article=body):
+            return True
+    return False
 
 
 def _is_headline(element: HtmlElement, text: str, known_sites: Sequence[str]) -> bool:

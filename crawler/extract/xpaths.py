@@ -133,17 +133,25 @@ JSON_LD = XPath("//script[@type='application/ld+json']/text()")
 BASE_HREF = XPath("//base/@href")
 LINKS = XPath("//a[@href]")
 BODY = XPath("//body")
-# Candidate article titles: headings and elements whose class/id names a title.
+# An old forum's thread headline stated with its label: ``主题：X``, ``标题：X``, ``帖子主题：X``
+# (``crawler.extract.metadata.headline_value`` takes the label off).
+_LABELLED = (
+    " | //*[not(self::title) and not(self::a) and not(self::script) and text()["
+    "starts-with(normalize-space(.), '主题') or starts-with(normalize-space(.), '标题')"
+    " or starts-with(normalize-space(.), '帖子主题') or starts-with(normalize-space(.), '帖子标题')]]"
+)
+# Candidate article titles: headings, elements whose class/id names a title, labelled headlines.
 HEADINGS = XPath(
     "//h1 | //h2 | //h3 | //*[not(self::title) and not(self::a)"
     " and (contains(@class, 'title') or contains(@class, 'Title') or contains(@id, 'title')"
     " or contains(@class, 'biaoti') or contains(@class, 'bt') or contains(@id, 'Title'))]"
+    + _LABELLED
 )
 # Elements a headline may be set in, linked or not (a permalinked ``<h2><a>``, ``<font><b>``).
 HEADLINE_CANDIDATES = XPath(
     "//h1 | //h2 | //h3 | //b | //strong | //font | //*[not(self::title) and not(self::a)"
     " and (contains(@class, 'title') or contains(@class, 'Title') or contains(@id, 'title')"
-    " or contains(@class, 'biaoti') or contains(@id, 'Title'))]"
+    " or contains(@class, 'biaoti') or contains(@id, 'Title'))]" + _LABELLED
 )
 # Elements that may be hidden by their own attributes (``crawler.extract.hidden`` reads the styles).
 STYLED_OR_HIDDEN = XPath("//*[@style or @hidden]")
