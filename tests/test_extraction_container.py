@@ -230,6 +230,18 @@ def test_a_title_shown_above_the_body_stays_though_a_side_box_repeats_it() -> No
     assert extract_from_text(page, "http://example.org/a.html").title == HEADLINE
 
 
+@pytest.mark.parametrize("marks", ['itemprop="headline"', ""])
+def test_the_pages_own_headline_stays_though_its_boxes_are_named_side(marks: str) -> None:
+    """A layout whose columns are classed "…-Side" (Yahoo's YDC-Side): the page's only h1, or a
+    heading marked itemprop=headline, is the title, not the job-title line above the body."""
+    page = f"""<html><head><meta property="og:title" content="{HEADLINE}"></head><body>
+    <div class="YDC-Side"><div class="canvas-header"><h1 {marks}>{HEADLINE}</h1></div></div>
+    <div class="author"><a href="/author/li">Tom Li</a><div class="author-title">News Reporter</div>
+    </div><div class="text">{ARTICLE}</div></body></html>"""
+    article = extract_from_text(page, "http://example.org/a.html")
+    assert article.title == HEADLINE
+
+
 THREAD = "新区公交线路调整后上班要倒两次车"
 
 

@@ -242,7 +242,6 @@ class _PageFacts:
     jsonld: list[str]
     title: str | None
     title_site: str | None
-    title_shown: bool  # the title is the text of a heading or headline element
     login_form: bool  # the page has a password field
     attachments: tuple[tuple[str, str], ...]
     tagged_dates: list[str]
@@ -260,7 +259,6 @@ def _read_facts(tree: HtmlElement, url: str) -> _PageFacts:
         jsonld=[str(text) for text in xpaths.JSON_LD(tree)],
         title=title,
         title_site=title_site,
-        title_shown=title in headings or title in headlines,
         login_form=bool(xpaths.PASSWORD_FIELDS(tree)),
         attachments=find_attachments(tree, url),
         tagged_dates=_node_texts(xpaths.PUBTIME_NODES(tree)),
@@ -297,7 +295,7 @@ def _extract(html: str, url: str, codec: str) -> ExtractedArticle:
         # the title
         headline = visible_headline(tree, container, facts.title, site_names(facts.meta))
         if headline:
-            facts = replace(facts, title=headline, title_shown=True)
+            facts = replace(facts, title=headline)
             container = find_container(tree, headline)
     if container is None and (facts.login_form or is_missing_page(page_lines)):
         return _message_page(facts, page_lines, codec, hidden_text)

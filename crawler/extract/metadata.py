@@ -180,13 +180,21 @@ def _shown_outside_lists(tree: HtmlElement, body: HtmlElement, title: str) -> bo
     """A heading stating ``title`` (alone or with a meta line) stands outside side boxes,
     lists' items and lists' headings."""
     target = _squash(title)
+    only_h1 = len(tree.xpath("//h1")) == 1
     for element in [*xpaths.HEADINGS(tree), *xpaths.HEADLINE_CANDIDATES(tree)]:
         text = _squash(_headline_text(element))
         if not text.startswith(target) or len(text) > len(target) + _HEADLINE_GAP // 3:
             continue
+        if _declared_headline(element, only_h1):
+            return True  # whatever its boxes are named (Yahoo lays its article out in YDC-Side)
         if not in_side_box(element, in_lists=True, article=body):
             return True
     return False
+
+
+def _declared_headline(element: HtmlElement, only_h1: bool) -> bool:
+    """The page's own headline by markup: ``itemprop="headline"``, or the page's only ``h1``."""
+    return element.get("itemprop") == "headline" or (element.tag == "h1" and only_h1)
 
 
 def _is_headline(element: HtmlElement, text: str, known_sites: Sequence[str]) -> bool:
