@@ -39,7 +39,7 @@ _CRUMB_SEPARATORS = (">", "»", "›", "→", "＞", "首页", "/")
 _PARAGRAPH = 50  # chars; a footer line followed by a line this long is not the page footer
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: a cache key (threads)
 class Patterns:
     """Compiled boilerplate patterns (see boilerplate.yaml for what each one is)."""
 
