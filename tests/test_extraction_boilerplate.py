@@ -71,6 +71,35 @@ def test_tail_chrome_is_dropped(tail: list[str]) -> None:
     assert clean_lines(BODY + tail) == BODY
 
 
+@pytest.mark.parametrize(
+    "credit",
+    [
+        "市档案馆办公室供稿 摄影/王小川 编辑/刘丹",
+        "文字／陈明 摄影／李强",
+        "编辑/刘丹",
+        "采写：晚报记者 王小川 刘丹",
+        "初审：张明 复审：李华 终审：王强",
+        "统筹：周宁",
+    ],
+)
+def test_credit_lines_are_dropped(credit: str) -> None:
+    assert clean_lines([*BODY, credit]) == BODY
+
+
+def test_editor_credit_after_the_article_ends_it() -> None:
+    teaser = "另一篇文章的标题出现在这里：某地举办春季运动会，数百名中小学生参加了比赛项目。"
+    assert clean_lines([*BODY, "责任编辑：刘丹", teaser, ",晨报"]) == BODY
+
+
+def test_editor_credit_in_the_head_only_drops_itself() -> None:
+    lede = "【摘要】本文回顾了全市老旧小区改造工作的进展，并介绍了下一阶段的主要安排。"
+    assert clean_lines([lede, "责任编辑：刘丹", *BODY]) == [lede, *BODY]
+
+
+def test_portal_link_back_is_removed() -> None:
+    assert clean_lines([*BODY[:-1], BODY[-1] + "返回搜狐，查看更多"]) == BODY
+
+
 def test_breadcrumb_glued_to_text_keeps_the_text() -> None:
     assert clean_lines([*BODY, "（完）当前位置:首页> 工作动态"]) == [*BODY, "（完）"]
 

@@ -487,8 +487,9 @@ def _label_lines(head_lines: Sequence[str], body_lines: Sequence[str]) -> list[s
 
 
 def _labelled_name(lines: Iterable[str], pattern: re.Pattern[str]) -> str | None:
+    widgets = get_patterns().widgets
     for line in lines:
-        for match in pattern.finditer(label_view(line)):
+        for match in pattern.finditer(widgets.sub(" ", label_view(line))):
             value = _person_like(_NAME_TAIL.sub("", _clean_value(match.group("value")) or ""))
             if value:
                 return value
