@@ -86,6 +86,33 @@ def test_title_tag_kept_when_no_headline_stands_above_the_body() -> None:
     assert article.title == "学院举办第十二期城市更新专题研究班"
 
 
+def test_breadcrumb_heading_is_no_title_and_an_h5_headline_is() -> None:
+    """``<title>`` names only the channel and the site; a breadcrumb path is set as a heading and
+    the headline is an ``<h5>`` above the meta line."""
+    page = f"""<html><head><title>工作动态--某某学会官网</title></head><body>
+    <div class="crumbs"><h3>首页 - 工作动态</h3></div><div class="news"><div class="left">
+    <h5>学院举办第十二期城市更新专题研究班</h5><div class="ly"><b>发布时间：2024-11-15</b>
+    <i>来源：某某学会</i></div><div class="detail">{ARTICLE}</div></div>
+    <div class="right"><h4>联系我们</h4><p>地址：北京市海淀区三里河路9号</p></div></div>
+    <div class="foot">版权所有：© 2001-2024 某某学会 京ICP备12345678号</div></body></html>"""
+    article = extract_from_text(page, "http://example.org/content.aspx?id=7")
+    assert article.title == "学院举办第十二期城市更新专题研究班"
+    assert article.text == "\n".join(BODY)
+    assert article.origin == "某某学会"
+    assert article.site_name == "某某学会"
+
+
+def test_title_before_a_glued_column_name_when_the_page_shows_it() -> None:
+    page = f"""<html><head><title>城市更新条例-纪检</title></head><body>
+    <table><tr><td class="lm">纪检监察</td></tr><tr><td><span class="s8">城市更新条例</span></td></tr>
+    <tr><td>来源: | 发布时间: 2024-05-17 | 浏览次数: 218</td></tr><tr><td>
+    <div id="content"><p><strong>城市更新条例</strong></p>{ARTICLE}</div></td></tr></table>
+    </body></html>"""
+    article = extract_from_text(page, "http://example.org/info/1081/1.htm")
+    assert article.title == "城市更新条例"
+    assert article.text == "\n".join(BODY)
+
+
 # --- a sidebar beside the article: the densest block is not widened over it -----------------
 
 MEETING = [

@@ -38,6 +38,8 @@ _BODY_LINE = 20  # chars; a line this long counts as article body before a cut m
 _CRUMB_TAIL = re.compile(r"\s*[:：]")
 _CRUMB_SEPARATORS = (">", "»", "›", "→", "＞", "首页", "/")
 _EDITOR_AFTER = 2  # body lines before an editor's credit for it to end the article
+# a path from the home page: 首页 - 新闻动态, 首页 > 要闻 > 正文, 网站首页/通知公告
+_HOME_PATH = re.compile(r"^\s*(?:网站首页|首页|主页|Home|HOME)\s*(?:[-–—>»›→/＞|｜]|&gt;)")
 _PARAGRAPH = 50  # chars; a footer line followed by a line this long is not the page footer
 
 
@@ -240,6 +242,12 @@ def _strip_line(raw: str, patterns: Patterns) -> str:
     if crumb and _is_breadcrumb(line[crumb.end() :]):
         line = line[: crumb.start()].strip()
     return line if _WORD.search(line) else ""
+
+
+def is_breadcrumb_path(text: str) -> bool:
+    """A breadcrumb path from the home page (``首页 - 新闻动态``, ``首页 > 要闻 > 正文``), which
+    some pages set as a heading: never a headline."""
+    return bool(_HOME_PATH.match(text))
 
 
 def _is_breadcrumb(after_marker: str) -> bool:
