@@ -113,6 +113,23 @@ def test_title_before_a_glued_column_name_when_the_page_shows_it() -> None:
     assert article.text == "\n".join(BODY)
 
 
+def test_headline_set_over_lines_is_one_title_and_leaves_the_body() -> None:
+    """A resolution's headline broken with ``<br>`` inside the content: the title has no spaces
+    at the breaks, its lines leave the body, and the adoption note under it stays."""
+    page = f"""<html><head><title>某某市人民代表大会常务委员会关于城市更新的决定_某某市人民政府</title>
+    </head><body><div class="crumb">首页 &gt; 公报</div><div class="pages_content">
+    <p align="center"><font style="FONT-SIZE: 18pt"><strong>某某市人民代表大会常务委员会<br>
+    关于城市更新的决定</strong></font><br>
+    （2024年6月29日某某市第十六届人民代表大会常务委员会第九次会议通过）</p>{ARTICLE}</div>
+    </body></html>"""
+    article = extract_from_text(page, "http://example.gov.cn/gb/content_1.htm")
+    assert article.title == "某某市人民代表大会常务委员会关于城市更新的决定"
+    assert article.text.split("\n") == [
+        "（2024年6月29日某某市第十六届人民代表大会常务委员会第九次会议通过）",
+        *BODY,
+    ]
+
+
 # --- a sidebar beside the article: the densest block is not widened over it -----------------
 
 MEETING = [

@@ -38,6 +38,8 @@ _BODY_LINE = 20  # chars; a line this long counts as article body before a cut m
 _CRUMB_TAIL = re.compile(r"\s*[:：]")
 _CRUMB_SEPARATORS = (">", "»", "›", "→", "＞", "首页", "/")
 _EDITOR_AFTER = 2  # body lines before an editor's credit for it to end the article
+# a law's or a resolution's adoption note under its title: （2007年6月29日…会议通过）
+_ADOPTION_NOTE = re.compile(r"^[（(].{6,}(?:通过|公布|批准|修正|修订|施行|发布)[）)]$")
 # a path from the home page: 首页 - 新闻动态, 首页 > 要闻 > 正文, 网站首页/通知公告
 _HOME_PATH = re.compile(r"^\s*(?:网站首页|首页|主页|Home|HOME)\s*(?:[-–—>»›→/＞|｜]|&gt;)")
 _PARAGRAPH = 50  # chars; a footer line followed by a line this long is not the page footer
@@ -209,6 +211,8 @@ def is_meta_line(line: str, position: int = _HEAD_LINES) -> bool:
     ):
         return True
     if position < _HEAD_LINES and len(view) <= _SHORT_META and "，" not in view:
+        if _ADOPTION_NOTE.match(view):
+            return False  # （2007年6月29日…会议通过）: part of the document, not its dateline
         return bool(patterns.weak_start.search(view)) or starts_with_date(view)
     return False
 

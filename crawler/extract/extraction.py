@@ -987,8 +987,13 @@ def _drop_title_lines(lines: list[str], title: str | None) -> list[str]:
         return lines
     target = _squash(title)
     for index, line in enumerate(lines[:_TITLE_SEARCH_LINES]):
-        if _squash(line) == target:
-            return lines[:index] + lines[index + 1 :]
+        joined = ""  # a title broken over lines (<br> inside the headline) is dropped whole
+        for end in range(index, min(index + _TITLE_SEARCH_LINES, len(lines))):
+            joined += _squash(lines[end])
+            if joined == target:
+                return lines[:index] + lines[end + 1 :]
+            if not target.startswith(joined):
+                break
         if len(line) > _PARAGRAPH_CHARS or "。" in line:
             break
     return lines

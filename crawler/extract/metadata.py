@@ -32,6 +32,7 @@ from crawler.extract.sidebars import in_side_box
 
 _SEPARATOR = re.compile(r"\s*(?:_{1,2}|\|{1,2}|｜|::|»)\s*|\s+[-–—－]{1,2}\s+|\s*--\s*")
 _GLUED_SITE = re.compile(r"(?<![-—–－\s])[-—–－](?P<site>[^-—–－\d]{2,25})$")
+_HAN_BREAK = re.compile(rf"(?<=[{HAN}])[ \t\u3000]*\n\s*(?=[{HAN}\d（(《“])")
 _ELLIPSIS = re.compile(r"(?:\.{3,}|…+)$")
 _NO_SPACE = re.compile(r"\s+")
 _MAX_HEADINGS = 60
@@ -104,7 +105,10 @@ def headline_value(text: str) -> str:
 
 
 def _headline_text(element: HtmlElement) -> str:
-    return headline_value(normalize_line(plain_line(visible_text(element))))
+    """The element's text as one line; a line break between two Han characters (a headline set
+    over lines with ``<br>``) joins them without a space."""
+    text = _HAN_BREAK.sub("", visible_text(element))
+    return headline_value(normalize_line(plain_line(text)))
 
 
 def heading_texts(tree: HtmlElement) -> list[str]:
