@@ -130,6 +130,26 @@ def test_headline_set_over_lines_is_one_title_and_leaves_the_body() -> None:
     ]
 
 
+def test_one_paragraph_flash_is_not_widened_over_recommendations_below() -> None:
+    """A one-paragraph flash whose text sits in its ``div`` directly, followed by a disclaimer box
+    and a recommendation list with teasers: the block is not widened over them."""
+    flash = "".join(BODY)
+    teasers = "".join(
+        f"<dl><dt><a href='/n/{i}.html'>推荐文章标题第{i}篇</a></dt><dd class='exp'>{line}</dd>"
+        f"<dd class='sj'>2024-09-30</dd></dl>"
+        for i, line in enumerate(MEETING)
+    )
+    page = f"""<html><head><title>研究班开班快讯_某某时报网</title></head><body>
+    <div class="content"><div class="box_left"><div class="intal_tit"><h2>研究班开班快讯</h2>
+    <div class="info">2024-09-26 12:11<span>来源：某某时报网</span></div></div>
+    <div class="txt_con">{flash}<p></p></div>
+    <div class="shenming"><p>声明：本网力求信息真实、准确，文章提及内容仅供参考，不构成投资建议。</p></div>
+    <div class="tuijian"><h2>为你推荐</h2><div class="tuijian_con">{teasers}</div></div></div>
+    </div></body></html>"""
+    article = extract_from_text(page, "http://example.org/2024/0926/1.shtml")
+    assert article.text == flash
+
+
 # --- a sidebar beside the article: the densest block is not widened over it -----------------
 
 MEETING = [

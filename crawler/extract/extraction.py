@@ -564,6 +564,13 @@ def _content_chars(element: HtmlElement) -> int:
     return total - linked
 
 
+def _names_chrome(element: HtmlElement) -> bool:
+    """The element's class/id names page chrome (a recommendation list, a disclaimer box ...):
+    its text is not the article's when the densest block is widened."""
+    names = f"{element.get('class', '')} {element.get('id', '')}".lower()
+    return bool(get_patterns().chrome_tokens.intersection(_TOKEN_SPLIT.split(names)))
+
+
 def _drop_chrome(tree: HtmlElement, container: HtmlElement | None, patterns: Patterns) -> None:
     """Remove elements whose class/id names page chrome (share bars, breadcrumbs, footers ...)."""
     protected = set(container.iterancestors()) | {container} if container is not None else set()
@@ -883,7 +890,7 @@ def _widen(
             for child in parent
             if child is not best
             and totals.get(child, 0) > 0
-            and is_sidebar(child, best, title_heading, render_lines)
+            and (_names_chrome(child) or is_sidebar(child, best, title_heading, render_lines))
         )
         if totals[parent] - beside < wanted:
             break
