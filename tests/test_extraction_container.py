@@ -150,6 +150,25 @@ def test_one_paragraph_flash_is_not_widened_over_recommendations_below() -> None
     assert article.text == flash
 
 
+def test_title_repeated_in_a_topic_box_below_is_not_body() -> None:
+    """The page's topic box links back to this very article: its title there is not a line of
+    the body (each place of trafilatura's text accounts for one line)."""
+    paragraphs = "".join(f"<p>{line}</p>" for line in MEETING)
+    page = f"""<html><head><title>{MEETING_TITLE}</title></head><body><div class="content">
+    <div class="nav"><a href="/">首页</a><a href="/gj">国际</a><a href="/cj">财经</a></div>
+    <ul class="two-coloum"><li class="left-main"><h3>{MEETING_TITLE}</h3>
+    <div class="time"><span>2024-09-09 19:32:27</span><span>来源：某某网</span></div>
+    <div class="all-txt">{paragraphs}</div>
+    <ul class="article-other"><li>原标题：{MEETING_TITLE}</li></ul>
+    <div class="img-special"><h4><a href="/zt">都市圈专题</a></h4>
+    <div class="resemble-art"><a href="/a/1.shtml">{MEETING_TITLE}</a></div>
+    <div class="resemble-art"><a href="/a/0.shtml">都市圈交通一体化规划印发</a></div></div>
+    </li></ul></div></body></html>"""
+    article = extract_from_text(page, "http://example.org/a/1.shtml")
+    assert article.title == MEETING_TITLE
+    assert article.text.split("\n") == MEETING
+
+
 # --- a sidebar beside the article: the densest block is not widened over it -----------------
 
 MEETING = [

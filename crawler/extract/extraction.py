@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from collections.abc import Sequence
 from configparser import ConfigParser
 from copy import copy, deepcopy
@@ -811,14 +812,23 @@ def _lines_within(
     lines naming an attachment; with the characters of ``text`` they account for."""
     labels = [label for _, text_of in attachments if (label := _squash(text_of))]
     text = "\n".join(normalize_line(line) for line in text.split("\n"))
-    cells = {_squash(cell) for line in text.split("\n") for cell in line.split("|")}
-    whole = _squash(text)
+    cells = Counter(_squash(cell) for line in text.split("\n") for cell in line.split("|"))
+    remaining = _squash(text)
+    used: Counter[str] = Counter()
     kept: list[bool] = []
     matched = 0
     for line in lines:
         squashed = _squash(line)
-        found = squashed in cells or (len(squashed) >= _MIN_SUBSTRING and squashed in whole)
+        # each place of ``text`` accounts for one line, in page order: a title repeated further
+        # down the page (a topic box's link to this very article) is not kept because the
+        # headline is
+        found = bool(squashed) and (
+            used[squashed] < cells[squashed]
+            or (len(squashed) >= _MIN_SUBSTRING and squashed in remaining)
+        )
         if found:
+            used[squashed] += 1
+            remaining = remaining.replace(squashed, "\0", 1)
             matched += len(squashed)
         kept.append(found or any(label in squashed for label in labels))
     return kept, matched
