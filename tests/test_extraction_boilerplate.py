@@ -31,6 +31,7 @@ def test_clean_body_is_untouched() -> None:
     "head",
     [
         ["当前位置：首页 > 工作动态"],
+        ["您所在的位置：", "首页 >", "快讯 >>", "公司 »"],
         ["您现在的位置：首页>>新闻中心>>荆门要闻"],
         ["文章来源: 文章类型: 内容分类:"],
         ["发布时间：2024-11-04 10:30 来源：荆门日报 浏览次数：1234"],
@@ -69,6 +70,75 @@ def test_head_chrome_is_dropped(head: list[str]) -> None:
 )
 def test_tail_chrome_is_dropped(tail: list[str]) -> None:
     assert clean_lines(BODY + tail) == BODY
+
+
+@pytest.mark.parametrize(
+    "credit",
+    [
+        "市档案馆办公室供稿 摄影/王小川 编辑/刘丹",
+        "文字／陈明 摄影／李强",
+        "编辑/刘丹",
+        "采写：晚报记者 王小川 刘丹",
+        "初审：张明 复审：李华 终审：王强",
+        "统筹：周宁",
+    ],
+)
+def test_credit_lines_are_dropped(credit: str) -> None:
+    assert clean_lines([*BODY, credit]) == BODY
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        ["打开APP阅读全文"],
+        ["下载某某晚报客户端，看更多本地新闻"],
+        ["长按识别二维码关注我们"],
+        ["更多精彩内容，请关注某某发布微信公众号"],
+        ["点击进入专题：城市更新在行动"],
+        ["阅读 2345", "在看 18"],
+        ["分享到：", "微信", "朋友圈", "新浪微博"],
+        ["关注我们：", "微信公众号"],
+        ["声明：本文仅代表作者个人观点，不代表本网立场。", "大家都在看"],
+        [
+            "本文由某某号作者上传并发布，仅代表该作者观点，不代表某某网的观点，平台仅提供信息存储服务。"
+        ],
+        ["为你推荐", "另一篇文章的标题出现在这里，某地举办春季运动会"],
+        ["本文来源：某某晚报", "图片来源：某某图库"],
+    ],
+)
+def test_portal_prompts_and_disclaimers_are_dropped(tail: list[str]) -> None:
+    assert clean_lines(BODY + tail) == BODY
+
+
+def test_original_title_line_is_dropped() -> None:
+    assert clean_lines(["原标题：城市论坛荆门峰会开幕", *BODY]) == BODY
+    assert clean_lines([*BODY, "（原标题：城市论坛荆门峰会开幕）"]) == BODY
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "声明：我公司从未授权任何机构以本公司名义开展招聘活动，请广大求职者提高警惕。",
+        "关注民生是政府工作的重点，全年新增就业岗位两万个。",
+        "下载量最大的三款应用分别来自本地企业。",
+    ],
+)
+def test_prompt_words_inside_body_lines_stay(line: str) -> None:
+    assert clean_lines([*BODY, line]) == [*BODY, line]
+
+
+def test_editor_credit_after_the_article_ends_it() -> None:
+    teaser = "另一篇文章的标题出现在这里：某地举办春季运动会，数百名中小学生参加了比赛项目。"
+    assert clean_lines([*BODY, "责任编辑：刘丹", teaser, ",晨报"]) == BODY
+
+
+def test_editor_credit_in_the_head_only_drops_itself() -> None:
+    lede = "【摘要】本文回顾了全市老旧小区改造工作的进展，并介绍了下一阶段的主要安排。"
+    assert clean_lines([lede, "责任编辑：刘丹", *BODY]) == [lede, *BODY]
+
+
+def test_portal_link_back_is_removed() -> None:
+    assert clean_lines([*BODY[:-1], BODY[-1] + "返回搜狐，查看更多"]) == BODY
 
 
 def test_breadcrumb_glued_to_text_keeps_the_text() -> None:

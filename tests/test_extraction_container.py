@@ -86,6 +86,89 @@ def test_title_tag_kept_when_no_headline_stands_above_the_body() -> None:
     assert article.title == "学院举办第十二期城市更新专题研究班"
 
 
+def test_breadcrumb_heading_is_no_title_and_an_h5_headline_is() -> None:
+    """``<title>`` names only the channel and the site; a breadcrumb path is set as a heading and
+    the headline is an ``<h5>`` above the meta line."""
+    page = f"""<html><head><title>工作动态--某某学会官网</title></head><body>
+    <div class="crumbs"><h3>首页 - 工作动态</h3></div><div class="news"><div class="left">
+    <h5>学院举办第十二期城市更新专题研究班</h5><div class="ly"><b>发布时间：2024-11-15</b>
+    <i>来源：某某学会</i></div><div class="detail">{ARTICLE}</div></div>
+    <div class="right"><h4>联系我们</h4><p>地址：北京市海淀区三里河路9号</p></div></div>
+    <div class="foot">版权所有：© 2001-2024 某某学会 京ICP备12345678号</div></body></html>"""
+    article = extract_from_text(page, "http://example.org/content.aspx?id=7")
+    assert article.title == "学院举办第十二期城市更新专题研究班"
+    assert article.text == "\n".join(BODY)
+    assert article.origin == "某某学会"
+    assert article.site_name == "某某学会"
+
+
+def test_title_before_a_glued_column_name_when_the_page_shows_it() -> None:
+    page = f"""<html><head><title>城市更新条例-纪检</title></head><body>
+    <table><tr><td class="lm">纪检监察</td></tr><tr><td><span class="s8">城市更新条例</span></td></tr>
+    <tr><td>来源: | 发布时间: 2024-05-17 | 浏览次数: 218</td></tr><tr><td>
+    <div id="content"><p><strong>城市更新条例</strong></p>{ARTICLE}</div></td></tr></table>
+    </body></html>"""
+    article = extract_from_text(page, "http://example.org/info/1081/1.htm")
+    assert article.title == "城市更新条例"
+    assert article.text == "\n".join(BODY)
+
+
+def test_headline_set_over_lines_is_one_title_and_leaves_the_body() -> None:
+    """A resolution's headline broken with ``<br>`` inside the content: the title has no spaces
+    at the breaks, its lines leave the body, and the adoption note under it stays."""
+    page = f"""<html><head><title>某某市人民代表大会常务委员会关于城市更新的决定_某某市人民政府</title>
+    </head><body><div class="crumb">首页 &gt; 公报</div><div class="pages_content">
+    <p align="center"><font style="FONT-SIZE: 18pt"><strong>某某市人民代表大会常务委员会<br>
+    关于城市更新的决定</strong></font><br>
+    （2024年6月29日某某市第十六届人民代表大会常务委员会第九次会议通过）</p>{ARTICLE}</div>
+    </body></html>"""
+    article = extract_from_text(page, "http://example.gov.cn/gb/content_1.htm")
+    assert article.title == "某某市人民代表大会常务委员会关于城市更新的决定"
+    assert article.text.split("\n") == [
+        "（2024年6月29日某某市第十六届人民代表大会常务委员会第九次会议通过）",
+        *BODY,
+    ]
+
+
+def test_one_paragraph_flash_is_not_widened_over_recommendations_below() -> None:
+    """A one-paragraph flash whose text sits in its ``div`` directly, followed by a disclaimer box
+    and a recommendation list with teasers: the block is not widened over them."""
+    flash = "".join(BODY)
+    teasers = "".join(
+        f"<dl><dt><a href='/n/{i}.html'>推荐文章标题第{i}篇</a></dt><dd class='exp'>{line}</dd>"
+        f"<dd class='sj'>2024-09-30</dd></dl>"
+        for i, line in enumerate(MEETING)
+    )
+    page = f"""<html><head><title>研究班开班快讯_某某时报网</title></head><body>
+    <div class="content"><div class="box_left"><div class="intal_tit"><h2>研究班开班快讯</h2>
+    <div class="info">2024-09-26 12:11<span>来源：某某时报网</span></div></div>
+    <div class="txt_con">{flash}<p></p></div>
+    <div class="shenming"><p>声明：本网力求信息真实、准确，文章提及内容仅供参考，不构成投资建议。</p></div>
+    <div class="tuijian"><h2>为你推荐</h2><div class="tuijian_con">{teasers}</div></div></div>
+    </div></body></html>"""
+    article = extract_from_text(page, "http://example.org/2024/0926/1.shtml")
+    assert article.text == flash
+
+
+def test_title_repeated_in_a_topic_box_below_is_not_body() -> None:
+    """The page's topic box links back to this very article: its title there is not a line of
+    the body (each place of trafilatura's text accounts for one line)."""
+    paragraphs = "".join(f"<p>{line}</p>" for line in MEETING)
+    page = f"""<html><head><title>{MEETING_TITLE}</title></head><body><div class="content">
+    <div class="nav"><a href="/">首页</a><a href="/gj">国际</a><a href="/cj">财经</a></div>
+    <ul class="two-coloum"><li class="left-main"><h3>{MEETING_TITLE}</h3>
+    <div class="time"><span>2024-09-09 19:32:27</span><span>来源：某某网</span></div>
+    <div class="all-txt">{paragraphs}</div>
+    <ul class="article-other"><li>原标题：{MEETING_TITLE}</li></ul>
+    <div class="img-special"><h4><a href="/zt">都市圈专题</a></h4>
+    <div class="resemble-art"><a href="/a/1.shtml">{MEETING_TITLE}</a></div>
+    <div class="resemble-art"><a href="/a/0.shtml">都市圈交通一体化规划印发</a></div></div>
+    </li></ul></div></body></html>"""
+    article = extract_from_text(page, "http://example.org/a/1.shtml")
+    assert article.title == MEETING_TITLE
+    assert article.text.split("\n") == MEETING
+
+
 # --- a sidebar beside the article: the densest block is not widened over it -----------------
 
 MEETING = [

@@ -30,12 +30,18 @@ _SPACES = re.compile(r"\s+")
 _C0 = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
 _REPLACEMENT = "\ufffd"
 _COLON = r"\s*[:：]"
+_SLASH = r"\s*[/／]\s*[^\s/／]"  # a credit's label and its value: 摄影/张艳, 编辑／苏芳
 _HEAD_LINES = 3  # lines at the start of a text where weak meta lines and bare dates are dropped
 _SHORT_META = 60  # a line starting with a meta label and at most this long is a meta line
 _MARKER_TAIL = r"(?:\s*[:：>》»]+|\s*(?:更多|more|MORE)\s*[>》»]*)?"
 _BODY_LINE = 20  # chars; a line this long counts as article body before a cut marker
 _CRUMB_TAIL = re.compile(r"\s*[:：]")
 _CRUMB_SEPARATORS = (">", "»", "›", "→", "＞", "首页", "/")
+_EDITOR_AFTER = 2  # body lines before an editor's credit for it to end the article
+# a law's or a resolution's adoption note under its title: （2007年6月29日…会议通过）
+_ADOPTION_NOTE = re.compile(r"^[（(].{6,}(?:通过|公布|批准|修正|修订|施行|发布)[）)]$")
+# a path from the home page: 首页 - 新闻动态, 首页 > 要闻 > 正文, 网站首页/通知公告
+_HOME_PATH = re.compile(r"^\s*(?:网站首页|首页|主页|Home|HOME)\s*(?:[-–—>»›→/＞|｜]|&gt;)")
 _PARAGRAPH = 50  # chars; a footer line followed by a line this long is not the page footer
 
 
@@ -46,6 +52,9 @@ class Patterns:
     breadcrumb: re.Pattern[str]
     meta_any: re.Pattern[str]
     meta_start: re.Pattern[str]
+    credit_any: re.Pattern[str]
+    credit_start: re.Pattern[str]
+    editor_start: re.Pattern[str]
     weak_start: re.Pattern[str]
     origin: re.Pattern[str]
     author: re.Pattern[str]
@@ -97,6 +106,11 @@ def load_patterns(path: Path) -> Patterns:
         breadcrumb=re.compile(_alternation(_words(data, "breadcrumb_markers"))),
         meta_any=re.compile(f"(?:{multi_char}){_COLON}"),
         meta_start=re.compile(rf"^[\[【（(]?\s*(?:{_alternation(strong)}){_COLON}"),
+        credit_any=re.compile(f"(?:{multi_char}){_SLASH}"),
+        credit_start=re.compile(rf"^[\[【（(]?\s*(?:{_alternation(strong)}){_SLASH}"),
+        editor_start=re.compile(
+            rf"^[\[【（(]?\s*(?:{_alternation(_words(data, 'editor_labels'))}){_COLON}"
+        ),
         weak_start=re.compile(
             rf"^[\[【（(]?\s*(?:{_alternation(_words(data, 'weak_meta_labels'))}){_COLON}"
         ),
@@ -190,9 +204,15 @@ def is_meta_line(line: str, position: int = _HEAD_LINES) -> bool:
     patterns = get_patterns()
     if len(patterns.meta_any.findall(view)) >= 2:
         return True
-    if len(view) <= _SHORT_META and patterns.meta_start.search(view):
+    if len(view) <= _SHORT_META and (
+        patterns.meta_start.search(view)
+        or patterns.credit_start.search(view)
+        or len(patterns.meta_any.findall(view)) + len(patterns.credit_any.findall(view)) >= 2
+    ):
         return True
     if position < _HEAD_LINES and len(view) <= _SHORT_META and "，" not in view:
+        if _ADOPTION_NOTE.match(view):
+            return False  # （2007年6月29日…会议通过）: part of the document, not its dateline
         return bool(patterns.weak_start.search(view)) or starts_with_date(view)
     return False
 
@@ -203,6 +223,8 @@ def clean_lines(lines: Sequence[str]) -> list[str]:
     kept: list[str] = []
     for raw in lines:
         line = _strip_line(raw, patterns)
+        if line and _ends_with_editor(line, kept, patterns):
+            break
         if not line or is_meta_line(line, len(kept)) or patterns.drop.search(line):
             continue
         if _ends_article(line, patterns):
@@ -226,10 +248,26 @@ def _strip_line(raw: str, patterns: Patterns) -> str:
     return line if _WORD.search(line) else ""
 
 
+def is_breadcrumb_path(text: str) -> bool:
+    """A breadcrumb path from the home page (``首页 - 新闻动态``, ``首页 > 要闻 > 正文``), which
+    some pages set as a heading: never a headline."""
+    return bool(_HOME_PATH.match(text))
+
+
 def _is_breadcrumb(after_marker: str) -> bool:
     """What follows a breadcrumb marker: a colon, or a path with separators / 首页."""
     return bool(_CRUMB_TAIL.match(after_marker)) or (
         len(after_marker) <= 150 and any(sep in after_marker for sep in _CRUMB_SEPARATORS)
+    )
+
+
+def _ends_with_editor(line: str, kept: Sequence[str], patterns: Patterns) -> bool:
+    """An editor's credit (责任编辑：…) after paragraphs of the article: what follows it is the
+    page's (a reprint's promoted teaser, a portal's footer), not the article's."""
+    return bool(
+        len(line) <= _SHORT_META
+        and patterns.editor_start.match(label_view(line))
+        and sum(len(previous) >= _BODY_LINE for previous in kept) >= _EDITOR_AFTER
     )
 
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from collections.abc import Sequence
 from configparser import ConfigParser
 from copy import copy, deepcopy
@@ -564,6 +565,13 @@ def _content_chars(element: HtmlElement) -> int:
     return total - linked
 
 
+def _names_chrome(element: HtmlElement) -> bool:
+    """The element's class/id names page chrome (a recommendation list, a disclaimer box ...):
+    its text is not the article's when the densest block is widened."""
+    names = f"{element.get('class', '')} {element.get('id', '')}".lower()
+    return bool(get_patterns().chrome_tokens.intersection(_TOKEN_SPLIT.split(names)))
+
+
 def _drop_chrome(tree: HtmlElement, container: HtmlElement | None, patterns: Patterns) -> None:
     """Remove elements whose class/id names page chrome (share bars, breadcrumbs, footers ...)."""
     protected = set(container.iterancestors()) | {container} if container is not None else set()
@@ -804,14 +812,23 @@ def _lines_within(
     lines naming an attachment; with the characters of ``text`` they account for."""
     labels = [label for _, text_of in attachments if (label := _squash(text_of))]
     text = "\n".join(normalize_line(line) for line in text.split("\n"))
-    cells = {_squash(cell) for line in text.split("\n") for cell in line.split("|")}
-    whole = _squash(text)
+    cells = Counter(_squash(cell) for line in text.split("\n") for cell in line.split("|"))
+    remaining = _squash(text)
+    used: Counter[str] = Counter()
     kept: list[bool] = []
     matched = 0
     for line in lines:
         squashed = _squash(line)
-        found = squashed in cells or (len(squashed) >= _MIN_SUBSTRING and squashed in whole)
+        # each place of ``text`` accounts for one line, in page order: a title repeated further
+        # down the page (a topic box's link to this very article) is not kept because the
+        # headline is
+        found = bool(squashed) and (
+            used[squashed] < cells[squashed]
+            or (len(squashed) >= _MIN_SUBSTRING and squashed in remaining)
+        )
         if found:
+            used[squashed] += 1
+            remaining = remaining.replace(squashed, "\0", 1)
             matched += len(squashed)
         kept.append(found or any(label in squashed for label in labels))
     return kept, matched
@@ -883,7 +900,7 @@ def _widen(
             for child in parent
             if child is not best
             and totals.get(child, 0) > 0
-            and is_sidebar(child, best, title_heading, render_lines)
+            and (_names_chrome(child) or is_sidebar(child, best, title_heading, render_lines))
         )
         if totals[parent] - beside < wanted:
             break
@@ -987,8 +1004,13 @@ def _drop_title_lines(lines: list[str], title: str | None) -> list[str]:
         return lines
     target = _squash(title)
     for index, line in enumerate(lines[:_TITLE_SEARCH_LINES]):
-        if _squash(line) == target:
-            return lines[:index] + lines[index + 1 :]
+        joined = ""  # a title broken over lines (<br> inside the headline) is dropped whole
+        for end in range(index, min(index + _TITLE_SEARCH_LINES, len(lines))):
+            joined += _squash(lines[end])
+            if joined == target:
+                return lines[:index] + lines[end + 1 :]
+            if not target.startswith(joined):
+                break
         if len(line) > _PARAGRAPH_CHARS or "。" in line:
             break
     return lines

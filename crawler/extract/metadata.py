@@ -21,12 +21,18 @@ from lxml.html import HtmlElement
 from crawler.analyze.normalize import plain_line
 from crawler.analyze.script import HAN
 from crawler.extract import xpaths
-from crawler.extract.boilerplate import get_patterns, label_view, normalize_line
+from crawler.extract.boilerplate import (
+    get_patterns,
+    is_breadcrumb_path,
+    label_view,
+    normalize_line,
+)
 from crawler.extract.dates import parse_date
 from crawler.extract.sidebars import in_side_box
 
 _SEPARATOR = re.compile(r"\s*(?:_{1,2}|\|{1,2}|｜|::|»)\s*|\s+[-–—－]{1,2}\s+|\s*--\s*")
-_GLUED_SITE = re.compile(r"[-—–－](?P<site>[^-—–－\d]{2,25})$")
+_GLUED_SITE = re.compile(r"(?<![-—–－\s])[-—–－](?P<site>[^-—–－\d]{2,25})$")
+_HAN_BREAK = re.compile(rf"(?<=[{HAN}])[ \t\u3000]*\n\s*(?=[{HAN}\d（(《“])")
 _ELLIPSIS = re.compile(r"(?:\.{3,}|…+)$")
 _NO_SPACE = re.compile(r"\s+")
 _MAX_HEADINGS = 60
@@ -40,10 +46,12 @@ _TITLE_META = ("articletitle", "og:title", "twitter:title", "dc.title", "headlin
 _SITE_META = ("og:site_name", "sitename", "site_name", "site", "application-name")
 _ORIGIN_META = ("contentsource", "source", "article:source", "og:source", "copyfrom")
 _COPYRIGHT = re.compile(
-    r"(?:版权所有|版權所有|主办单位|主办)\s*[:：©]?\s*(?:©\s*)?(?P<v>[^\s|，,©:：]{2,30})"
+    r"(?:版权所有|版權所有|主办单位|主办)\s*[:：©]?\s*(?:©\s*)?"
+    r"(?:(?:19|20)\d{2}(?:\s*[-–—~至]\s*(?:19|20)\d{2})?\s+)?"  # © 2001-2012 中国地理学会
+    r"(?P<v>[^\s|，,©:：]{2,30})"
 )
 _TRAILING_NAME = re.compile(
-    r"[（(]\s*(?:记者|作者|文|通讯员|撰稿)?\s*[:：]?\s*"
+    r"[（(]\s*(?:记者|作者|文\s*[/／]\s*图|图\s*[/／]\s*文|文图|图文|文|通讯员|撰稿)?\s*[:：]?\s*"
     rf"(?P<v>[{HAN}·]{{2,4}}(?:[\s、，,][{HAN}·]{{2,4}}){{0,3}})\s*[)）]\s*$"
 )
 _NOT_A_NAME_END = re.compile(r"[站市省区县局部会网社报院所厅委办司处室组队团型版稿讯完]$")
@@ -97,15 +105,19 @@ def headline_value(text: str) -> str:
 
 
 def _headline_text(element: HtmlElement) -> str:
-    return headline_value(normalize_line(plain_line(visible_text(element))))
+    """The element's text as one line; a line break between two Han characters (a headline set
+    over lines with ``<br>``) joins them without a space."""
+    text = _HAN_BREAK.sub("", visible_text(element))
+    return headline_value(normalize_line(plain_line(text)))
 
 
 def heading_texts(tree: HtmlElement) -> list[str]:
-    """Texts of headings and title-classed elements (not link lists), in document order."""
+    """Texts of headings and title-classed elements (not link lists nor breadcrumb paths such as
+    ``首页 - 新闻动态``), in document order."""
     texts: list[str] = []
     for element in xpaths.HEADINGS(tree):
         text = _headline_text(element)
-        if not 4 <= len(text) <= 200 or text in texts:
+        if not 4 <= len(text) <= 200 or text in texts or is_breadcrumb_path(text):
             continue
         linked = sum(len(link.text_content().strip()) for link in element.iter("a"))
         if linked * 2 < len(text):
@@ -153,10 +165,30 @@ def headline_above(
     ]
     for element in reversed(candidates):
         if _text_between(element, body, order) > _HEADLINE_GAP:
-            return None
+            break
         text = _headline_text(element)
         if _is_headline(element, text, known_sites):
             return text
+    return _headline_opening(body, known_sites)
+
+
+def _headline_opening(body: HtmlElement, known_sites: Sequence[str]) -> str | None:
+    """The headline that opens ``body`` itself (a container holding the headline, its meta line
+    and the text): the first headline element inside it, with no text before it."""
+    inside = set(body.iter())
+    for element in xpaths.HEADLINE_CANDIDATES(body):  # the XPath searches the whole document
+        if element not in inside:
+            continue
+        before = 0
+        for node in body.iter():
+            if node is element:
+                break
+            if isinstance(node.tag, str) and node not in element.iterancestors():
+                before += len((node.text or "").strip()) + len((node.tail or "").strip())
+        text = _headline_text(element)
+        if before == 0 and _is_headline(element, text, known_sites):
+            return text
+        return None
     return None
 
 
@@ -210,6 +242,7 @@ def _is_headline(element: HtmlElement, text: str, known_sites: Sequence[str]) ->
         or _site_like(text, known_sites)
         or patterns.cut_marker.match(view)
         or patterns.breadcrumb.search(view)
+        or is_breadcrumb_path(view)
         or patterns.meta_any.search(view)
         or parse_date(text)
     )
@@ -344,6 +377,9 @@ def _segment_headline(
     best: str | None = None
     for raw in titles:
         bounds = _segments(raw)
+        glued = _GLUED_SITE.search(raw.rstrip())
+        if glued and glued.start() > 0 and not raw[glued.start() - 1].isspace():
+            bounds.append((0, glued.start()))  # 标题-栏目: the part before a glued hyphen
         if len(bounds) < 2:
             continue
         for start, end in bounds:
@@ -487,8 +523,9 @@ def _label_lines(head_lines: Sequence[str], body_lines: Sequence[str]) -> list[s
 
 
 def _labelled_name(lines: Iterable[str], pattern: re.Pattern[str]) -> str | None:
+    widgets = get_patterns().widgets
     for line in lines:
-        for match in pattern.finditer(label_view(line)):
+        for match in pattern.finditer(widgets.sub(" ", label_view(line))):
             value = _person_like(_NAME_TAIL.sub("", _clean_value(match.group("value")) or ""))
             if value:
                 return value

@@ -149,7 +149,7 @@ HEADINGS = XPath(
 )
 # Elements a headline may be set in, linked or not (a permalinked ``<h2><a>``, ``<font><b>``).
 HEADLINE_CANDIDATES = XPath(
-    "//h1 | //h2 | //h3 | //b | //strong | //font | //*[not(self::title) and not(self::a)"
+    "//h1 | //h2 | //h3 | //h4 | //h5 | //b | //strong | //font | //*[not(self::title) and not(self::a)"
     " and (contains(@class, 'title') or contains(@class, 'Title') or contains(@id, 'title')"
     " or contains(@class, 'biaoti') or contains(@id, 'Title'))]" + _LABELLED
 )
