@@ -38,6 +38,8 @@ def utc(*parts: int) -> datetime:
         ("2024-11-04T10:30:00+08:00", date(2024, 11, 4), utc(2024, 11, 4, 2, 30)),
         ("2024-11-03T16:00:00Z", date(2024, 11, 3), utc(2024, 11, 3, 16, 0)),  # the stated day
         ("2024-11-04 00:00:00", date(2024, 11, 4), None),  # a placeholder, not a time
+        ("2024-11-04 23:59:59", date(2024, 11, 4), None),  # the end-of-day placeholder
+        ("2024-11-04 23:59", date(2024, 11, 4), utc(2024, 11, 4, 15, 59)),  # a time of day
         ("日期：2024年5月21日 星期二", date(2024, 5, 21), None),
     ],
 )
@@ -89,6 +91,15 @@ def test_meta_names_and_jsonld() -> None:
     assert date_from_meta({"lastmodifiedtime": "2024-06-20"}) is None
     jsonld = ['{"@type": "NewsArticle", "datePublished": "2024-06-18T09:30:00+08:00"}']
     assert date_from_meta({}, jsonld).day == date(2024, 6, 18)  # type: ignore[union-attr]
+
+
+def test_meta_end_of_day_time_is_a_placeholder() -> None:
+    """A CMS that knows only the day writes 23:59:59 (as others write 00:00:00): the day stays,
+    no time of day is claimed, and the meta line's real time is taken instead."""
+    meta = {"pubdate": "2025-03-07 23:59:59"}
+    assert date_from_meta(meta) == PublicationDate(date(2025, 3, 7))
+    found = find_publication_date(meta, head_lines=["发布时间：2025-03-07 09:15"])
+    assert found == PublicationDate(date(2025, 3, 7), utc(2025, 3, 7, 1, 15))
 
 
 def test_head_prefers_labelled_then_bare_meta_line() -> None:
@@ -480,6 +491,36 @@ def test_blog_comments_do_not_beat_the_post() -> None:
     # without the post's own date, a comment's date is no date for the post
     article = extract_from_text(_layout(post.format("")), "http://blog.a.cn/x/archive/1.html")
     assert article.published_on is None
+
+
+@pytest.mark.parametrize("posted", ["posted @", "Posted @", "posted on"])
+def test_blog_footer_date_under_a_long_post(posted: str) -> None:
+    """cnblogs/.Text posts state their date only in the footer under the body (``posted @
+    2014-02-09 16:33 作者 阅读(120) 评论(2)``); the comments below carry their own dates."""
+    from crawler.extract.extraction import extract_from_text
+
+    steps = "".join(f"<p>第{n}步：打开设置页面，勾选第{n}个选项</p>" for n in range(1, 9))
+    page = (
+        "<html><head><title>配置笔记 - 城市观察 - 博客园</title></head><body>"
+        "<div id='navigator'><a href='/'>博客园</a> <a href='/u/'>首页</a> <a href='/rss'>订阅</a></div>"
+        "<div class='post'><h1 class='postTitle'><a href='/u/p/1.html'>配置笔记</a></h1>"
+        f"<div class='postBody'><div id='post_body'>{steps}<p>{_ZH_TEXT}</p></div>"
+        "<div id='blog_post_info'><a href='#'>好文要顶</a> <a href='#'>关注我</a> "
+        "<a href='#'>收藏该文</a></div><div id='post_next_prev'>« 上一篇：<a href='/u/p/0.html'>"
+        "旧笔记</a><br>» 下一篇：<a href='/u/p/2.html'>新笔记</a></div></div>"
+        f"<div class='postDesc'>{posted} <span id='post-date'>2014-02-09 16:33</span> "
+        "<a href='/u/'>城市观察</a> 阅读(<span>120</span>) 评论(<span>2</span>) "
+        "<a href='/edit'>编辑</a> <a href='#'>收藏</a></div></div>"
+        "<div class='feedback_area_title'>评论列表</div>"
+        "<div class='feedbackItem'><a href='#1'>#1楼</a> <span class='comment_date'>2014-02-10 "
+        "18:41</span> <a href='/a/'>路人</a><div class='blog_comment_body'>学习了。</div></div>"
+        "</body></html>"
+    )
+    article = extract_from_text(page, "http://www.cnblogs.com/u/p/1.html")
+    assert (article.published_on, article.published_at) == (
+        date(2014, 2, 9),
+        utc(2014, 2, 9, 8, 33),
+    )
 
 
 _FORUM_POST = (

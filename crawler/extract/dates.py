@@ -16,8 +16,8 @@ not the page's. When none of these gives a date, htmldate's
 and month-only guesses are refused, and on Chinese pages only a day it read from markup counts.
 Never a year or date from the body or from related-article lists of a Chinese page, and never a
 guess: no reliable date gives None. Times without a zone are China time (UTC+8); ``published_at``
-is UTC-aware and set only when a time of day is stated (a bare ``00:00:00`` is a placeholder, not
-a time). The day is the calendar day as the page states it, in the page's own zone
+is UTC-aware and set only when a time of day is stated (a bare ``00:00:00`` or ``23:59:59`` is a
+placeholder, not a time). The day is the calendar day as the page states it, in the page's own zone
 (``2020-11-09T20:00:00-05:00`` is 9 November, though it is already the 10th in Beijing).
 """
 
@@ -133,9 +133,10 @@ _LABEL_ONLY = re.compile(r"^[\[【]?[\u4e00-\u9fff\s　]{2,8}[:：]$")
 _FORUM_LABEL = re.compile(r"本[贴帖]由\s*\S{1,20}\s*于\s*$")  # 本贴由 某某 于2005年8月12日…发表
 _STRONG_LABEL = re.compile(r"(?:发布|发表|發布|發佈)(?:时间|日期|時間|于)\s*[:：]?\s*$")
 # ``Posted:``, ``Posted on``, ``Published on``, ``Posted by someone on`` opening a line (English
-# forums and blogs; ``was published on`` inside a sentence is no label)
+# forums and blogs; ``was published on`` inside a sentence is no label), and the ``posted @``
+# footer of .Text/cnblogs posts (``posted @ 2014-02-09 16:33 作者 阅读(120)``)
 _POSTED_LABEL = re.compile(
-    r"^\W{0,3}(?:Posted|Published|Submitted)(?:\s+by\s+[^:\n]{1,30}?)?(?:\s+on)?\s*[:\-–]?\s*$",
+    r"^\W{0,3}(?:Posted|Published|Submitted)(?:\s+by\s+[^:\n]{1,30}?)?(?:\s+on|\s*@)?\s*[:\-–]?\s*$",
     re.IGNORECASE,
 )
 # an info bar's hit counter (点击数：123, 浏览次数: 56, 阅读：12) and its entry labels
@@ -158,6 +159,8 @@ _MONTH_STEMS = (
     ("nov",),
     ("dec", "dez", "déc", "dic"),
 )
+# times that CMSs write when only the day is known: the start and the end of the day
+_PLACEHOLDER_CLOCKS = (time(0, 0), time(23, 59, 59))
 _EAST_HOURS = 15  # UTC hour from which a zone east of Greenwich (up to +09:00) is on the next day
 _WEST_HOURS = 9  # UTC hour before which a zone west of it (down to -09:00) is on the previous day
 _LATIN = re.compile(r"[A-Za-z]{3}")
@@ -589,7 +592,7 @@ def _with_time(
         clock = time(int(hour), int(minute), int(second or 0))
     except ValueError:
         return PublicationDate(day)
-    if clock == time(0, 0) and not zone:
+    if clock in _PLACEHOLDER_CLOCKS and not zone:
         return PublicationDate(day)
     tz = _zone(zone) if zone else CHINA_TZ
     stamp = datetime.combine(day, clock, tzinfo=tz)
