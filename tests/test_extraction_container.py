@@ -349,3 +349,42 @@ def test_a_forum_label_is_taken_off_a_title_that_the_title_tag_confirms() -> Non
     page = f"""<html><head><title>{THREAD} - 江城论坛</title></head><body><table>
     <tr><td><b>帖子主题：{THREAD}</b></td></tr><tr><td>{ARTICLE}</td></tr></table></body></html>"""
     assert extract_from_text(page, "http://bbs.example.org/thread-1.html").title == THREAD
+
+
+def _notice_page(body_html: str) -> str:
+    menu = "".join(f"<td><a href='/c{n}/'>栏目{n}</a></td>" for n in range(12))
+    related = "".join(f"<li><a href='/n{n}.html'>关于第{n}批项目的公示</a></li>" for n in range(6))
+    return f"""<html><head><title>关于某某水库除险加固工程验收的公告</title></head><body>
+    <table class="menu"><tr>{menu}</tr></table>
+    <div class="weizhi">您的位置：<a href="/">首页</a> &gt; <a href="/tzgg/">通知公告</a></div>
+    <div class="in_main"><div class="content">
+    <div class="title">关于某某水库除险加固工程验收的公告<br></div>
+    <div class="time"><span>某某市水利局 www.sl.example.gov.cn</span><span>时间：2021-03-05</span>
+    <span>来源：</span></div>{body_html}</div></div>
+    <div class="right"><h3>相关信息</h3><ul>{related}</ul><p>{SIDEBAR}</p></div>
+    <div class="foot">{"".join(f"<p>{line}</p>" for line in FOOTER)}</div></body></html>"""
+
+
+@pytest.mark.parametrize(
+    "container", ['class="Custom_UnionStyle"', 'id="zoom"', 'class="TRS_Editor"']
+)
+def test_a_short_notice_in_the_cms_container_under_the_title_is_the_body(container: str) -> None:
+    """A notice whose body is one line (the document is the attachment) is read from the CMS's
+    container under the title, not from the whole page (its meta line and sidebar)."""
+    line = "某某水库除险加固工程已通过竣工验收，验收意见详见附件。"
+    html = _notice_page(f"<div {container}><div><div>{line}</div></div></div>")
+    article = extract_from_text(html, "http://sl.example.gov.cn/tzgg/index_1234.html")
+    assert article.title == "关于某某水库除险加固工程验收的公告"
+    assert article.text == line
+    assert article.published_on is not None and article.published_on.isoformat() == "2021-03-05"
+
+
+def test_a_short_cms_named_box_away_from_the_title_is_not_the_body() -> None:
+    """A short element named like a content container elsewhere (a sidebar's box) is no body."""
+    html = _notice_page(f"<p>{BODY[0]}{BODY[1]}{BODY[2]}</p>").replace(
+        "<h3>相关信息</h3>",
+        '<h3>相关信息</h3><div class="Custom_UnionStyle">扫码关注本局官方微信公众号</div>',
+    )
+    article = extract_from_text(html, "http://sl.example.gov.cn/tzgg/index_1234.html")
+    assert "公众号" not in article.text
+    assert article.text.endswith("".join(BODY))

@@ -100,6 +100,7 @@ _SENTENCE_END = re.compile(r"[。！？!?.…][\"'”’」』)）]*$")
 _HAN_CHAR = re.compile(f"[{HAN}]")
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _MIN_CONTAINER_CHARS = 80  # word characters a content container must hold
+_MIN_NOTICE_CHARS = 10  # ... or this many when it is a short notice right under the title
 _MIN_PARAGRAPH_CHARS = 10  # a text block shorter than this is not scored as a paragraph
 _WIDEN_RATIO = 1.3  # widen the densest block while its parent holds this much more text
 _GENERIC_SLACK = 1.5  # a generic container may hold this much more text than the densest block
@@ -447,6 +448,9 @@ def find_container(tree: HtmlElement, title: str | None = None) -> HtmlElement |
     body = xpaths.BODY(tree)
     blocks = _paragraph_blocks(body[0] if body else tree)
     heading = _title_element(tree, title)
+    notice = _short_notice(candidates, heading, blocks)
+    if notice is not None:
+        return notice
     densest = _densest(blocks, heading)
     if densest is not None and in_side_box(densest):
         # a block in a side box is the article only when nothing outside comes near it
@@ -470,6 +474,50 @@ def find_container(tree: HtmlElement, title: str | None = None) -> HtmlElement |
             ):
                 return wrapper
     return densest
+
+
+def _short_notice(
+    candidates: list[HtmlElement],
+    heading: HtmlElement | None,
+    blocks: dict[HtmlElement, int],
+) -> HtmlElement | None:
+    """A CMS's own content container too short to be trusted anywhere (``具体见附件。`` of a
+    government notice whose body is its attachment) when it follows the title's heading in the
+    same region of the page and no paragraph after it there holds more text."""
+    if heading is None:
+        return None
+    regions = list(heading.iterancestors())[:_TITLE_LEVELS]
+    for rule in xpaths.CONTENT_CONTAINERS:
+        matched = [el for el in candidates if _matches(el, rule)]
+        members = set(matched)
+        for element in matched:
+            if _inside_any(element, members) or _within(heading, element):
+                continue
+            chars = _content_chars(element)
+            if not _MIN_NOTICE_CHARS <= chars < _MIN_CONTAINER_CHARS:
+                continue
+            region = next((r for r in regions if _within(element, r)), None)
+            if region is None or region.tag in ("body", "html") or not _follows(element, heading):
+                continue
+            # the meta line stands between the heading and the body; a longer text after it
+            # in the region would be the article
+            outside = [
+                count
+                for block, count in blocks.items()
+                if _within(block, region) and _follows(block, element)
+            ]
+            if all(count <= chars for count in outside):
+                return element
+    return None
+
+
+def _follows(element: HtmlElement, heading: HtmlElement) -> bool:
+    """``element`` comes after ``heading`` in document order."""
+    for node in heading.itersiblings():
+        if _within(element, node):
+            return True
+    parent = heading.getparent()
+    return parent is not None and parent is not element and _follows(element, parent)
 
 
 def _title_anchored_block(
