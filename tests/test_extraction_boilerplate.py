@@ -192,3 +192,25 @@ def test_patterns_are_cached_and_reset(tmp_path: Path) -> None:
 def test_patterns_file_is_valid() -> None:
     patterns = load_patterns(boilerplate.PATTERNS_FILE)
     assert "pdf" in patterns.attachment_extensions and "share" in patterns.chrome_tokens
+
+
+@pytest.mark.parametrize(
+    "notice",
+    [
+        "[ 本帖最后由 城市观察 于 2010-6-23 07:10 编辑 ]",
+        "本帖最后由 city_watch 于 2014-1-2 10:11 编辑",
+        "【本帖最後由 城市觀察 於 2010-6-23 07:10 編輯】",
+        "[ 此帖被城市观察在2012-03-04 08:15重新编辑 ]",
+        "最后编辑于 2012-03-04 08:15",
+        "Last edited by northsider; 07-19-2014 at 10:22 PM.",
+    ],
+)
+def test_a_posts_edit_notice_is_dropped(notice: str) -> None:
+    """Forum engines stamp an edited post with who edited it when: not the post's text."""
+    assert clean_lines([*BODY[:2], notice, *BODY[2:]]) == BODY
+    assert clean_lines([*BODY, notice]) == BODY
+
+
+def test_a_sentence_about_editing_stays() -> None:
+    line = "本帖最后由版主于2010年统一编辑整理，欢迎大家补充新的线路和站点信息。"
+    assert clean_lines([*BODY, line]) == [*BODY, line]
