@@ -112,3 +112,31 @@ def test_prose_is_put_back_from_a_kept_line_outwards_only() -> None:
     facts = [(0.0, "div")] * len(lines)
     # the lead paragraph before the kept ones comes back; nothing past a line that is not prose
     assert _restore_content(lines, kept, facts) == [False, True, True, True, False, False]
+
+
+def test_a_list_inside_the_article_is_kept_whole() -> None:
+    """A blog post's numbered code listing (trafilatura drops lists of short items) stays between
+    its paragraphs, with the subheading after it; a list of links below the post stays out."""
+    code = ["x = 0", "for i in range(10):", "    x = x + i", "print(x)", "end"]
+    listing = "<ol>" + "".join(f"<li>{line}<br></li>" for line in code) + "</ol>"
+    related = (
+        "<ul>"
+        + "".join(f'<li><a href="/p/{n}.html">第{n}篇：循环语句的写法</a></li>' for n in range(5))
+        + "</ul>"
+    )
+    content = (
+        f"<div><table><tr><td>{BODY[0]}<br><br><strong>一、循环求和</strong><br>"
+        f"{BODY[1]}<br><div>{listing}</div><strong>二、结果检查</strong><br>{BODY[2]}<br>"
+        f"</td></tr></table></div>"
+    )
+    html = f"""<html><head><meta charset="utf-8"><title>循环求和的写法_某某的博客</title></head>
+    <body><div class="nav"><a href="/">首页</a> <a href="/blog/">博客</a></div>
+    <div class="articalTitle"><h2>循环求和的写法</h2><span>(2012-12-31 23:26:18)</span></div>
+    <div class="articalContent">{content}</div><div class="more"><h3>相关博文</h3>{related}</div>
+    <div class="foot">某某博客版权所有</div></body></html>"""
+    article = extract_from_text(html, "http://blog.example.cn/s/blog_1.html")
+    lines = article.text.split("\n")
+    start = lines.index(BODY[1])
+    assert lines[start + 1 : start + 1 + len(code)] == [line.strip() for line in code]
+    assert lines[start + 1 + len(code)] == "二、结果检查"
+    assert "循环语句的写法" not in article.text

@@ -94,6 +94,10 @@ _SANDWICH_LINES = 2  # ... and a run of this many dropped lines between kept one
 _SANDWICH_BLOCKS = frozenset(
     ["p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "dt", "dd", "td", "th"]
 )
+_LIST_ITEM_BLOCKS = frozenset(["li", "pre", "dd"])
+_LIST_RUN_BLOCKS = _SANDWICH_BLOCKS | _LIST_ITEM_BLOCKS
+_MIN_LIST_ITEMS = 3  # ... a longer run is put back when it is a list of this many items ...
+_LIST_RUN_HEADINGS = 2  # ... with at most this many other lines (its subheadings)
 _PROSE_HAN = 15  # a line ending a sentence with this many Han characters is prose ...
 _PROSE_WORDS = 8  # ... or with this many words
 _SENTENCE_END = re.compile(r"[。！？!?.…][\"'”’」』)）]*$")
@@ -712,8 +716,9 @@ def _restore_content(
     of short items between paragraphs. Two rules put them back, neither for a link-dense line
     (related links, tags, share bars) nor for one the boilerplate patterns drop or cut at:
     prose (a sentence-sized line ending a sentence) next to a kept line, and so on outwards
-    while lines stay prose; and a short run of at most ``_SANDWICH_LINES`` lines with both
-    neighbours kept (a heading, a one-line paragraph, list items; not a line naming a year)."""
+    while lines stay prose; a short run of at most ``_SANDWICH_LINES`` lines with both
+    neighbours kept (a heading, a one-line paragraph, list items; not a line naming a year);
+    and a longer run with both neighbours kept that is a list (``_is_inner_list``)."""
     restored = list(kept)
     if not any(restored):
         return restored
@@ -730,15 +735,31 @@ def _restore_content(
                 restored[index] = True
             previous = index
     for start, end in _dropped_runs(restored):
-        if end - start <= _SANDWICH_LINES and all(
+        run = range(start, end)
+        short = end - start <= _SANDWICH_LINES and all(
             usable[index]
             and facts[index][1] in _SANDWICH_BLOCKS
             and _LETTERS.search(lines[index])
             and not _YEAR.search(lines[index])  # a dateline or a byline's date
-            for index in range(start, end)
-        ):
+            for index in run
+        )
+        if short or _is_inner_list(run, usable, facts):
             restored[start:end] = [True] * (end - start)
     return restored
+
+
+def _is_inner_list(
+    run: range,
+    usable: Sequence[bool],
+    facts: Sequence[tuple[float, str]],
+) -> bool:
+    """A dropped run between kept lines that is a list inside the article (steps, a code
+    listing: trafilatura drops lists of short items), with at most a subheading at its end or
+    start: unlinked items, most of them list items or preformatted lines."""
+    if not all(usable[index] and facts[index][1] in _LIST_RUN_BLOCKS for index in run):
+        return False
+    items = sum(facts[index][1] in _LIST_ITEM_BLOCKS for index in run)
+    return items >= _MIN_LIST_ITEMS and len(run) - items <= _LIST_RUN_HEADINGS
 
 
 def _dropped_runs(kept: Sequence[bool]) -> list[tuple[int, int]]:
