@@ -146,3 +146,28 @@ def test_title_is_the_headline_that_one_title_segment_names() -> None:
     )
     # no segment is shown on the page: <title> stays as it was
     assert find_title(raw, {}, [], ["李明的城市笔记"])[0] == raw
+
+
+def test_attachments_a_script_writes_into_the_page() -> None:
+    """TRS notices keep their attachment list in a script variable and document.write it; the
+    documents are attachments as a plain link would be. A script's other links are not."""
+    from lxml.html import document_fromstring
+
+    from crawler.extract.metadata import find_attachments
+
+    page = """<html><body><div class="TRS_Editor"><p>某某工程验收意见，详见附件。</p></div>
+    <script language="javascript">
+    var file_appendix='<a href="./P020210305123.docx">验收意见.docx</a><br><a href="./P020210305124.pdf" class=h12><font>附表</font></a>';
+    if(file_appendix!=""){ document.write('<table><tr><td>'+file_appendix+'</td></tr></table>'); }
+    document.write('<a href="/wcm/search.jsp">站内搜索</a>');
+    var escaped = "<a href=\\"/files/notice.xls\\">名单</a>";
+    </script><a href="/doc/guide.pdf">办事指南</a></body></html>"""
+    found = find_attachments(
+        document_fromstring(page), "http://sl.example.gov.cn/tzgg/202103/t1.html"
+    )
+    assert found == (
+        ("http://sl.example.gov.cn/doc/guide.pdf", "办事指南"),
+        ("http://sl.example.gov.cn/tzgg/202103/P020210305123.docx", "验收意见.docx"),
+        ("http://sl.example.gov.cn/tzgg/202103/P020210305124.pdf", "附表"),
+        ("http://sl.example.gov.cn/files/notice.xls", "名单"),
+    )

@@ -30,6 +30,14 @@ from crawler.extract.boilerplate import (
 from crawler.extract.dates import parse_date
 from crawler.extract.sidebars import in_side_box
 
+# An anchor written by an inline script (``'<a href="./P02020.docx">名称.docx</a>'``) and tags
+_SCRIPT_LINK = re.compile(
+    r"""<a\s[^<>]*?href\s*=\s*\\?["']([^"'<>\\\s]{1,500})\\?["'][^<>]*>(.{0,300}?)</a>""",
+    re.IGNORECASE | re.DOTALL,
+)
+_TAG = re.compile(r"<[^<>]*>")
+_MAX_ATTACHMENT_SCRIPT = 20_000  # longer inline scripts (libraries) write no attachment list
+
 _SEPARATOR = re.compile(r"\s*(?:_{1,2}|\|{1,2}|｜|::|»)\s*|\s+[-–—－]{1,2}\s+|\s*--\s*")
 _GLUED_SITE = re.compile(r"(?<![-—–－\s])[-—–－](?P<site>[^-—–－\d]{2,25})$")
 _HAN_BREAK = re.compile(rf"(?<=[{HAN}])[ \t\u3000]*\n\s*(?=[{HAN}\d（(《“])")
@@ -557,23 +565,34 @@ def _clean_value(value: str) -> str | None:
 
 
 def find_attachments(tree: HtmlElement, url: str) -> tuple[tuple[str, str], ...]:
-    """(absolute URL, link text) of links to documents (pdf/doc/xls/zip/ofd ...) in the page."""
-    patterns = get_patterns()
+    """(absolute URL, link text) of links to documents (pdf/doc/xls/zip/ofd ...) in the page,
+    and of those an inline script writes into it (TRS pages hold their attachment list in
+    ``var file_appendix='<a href="./P0….docx">….docx</a>'`` and ``document.write`` it)."""
     bases = xpaths.BASE_HREF(tree)
     base = urljoin(url, str(bases[0])) if bases else url
     found: dict[str, str] = {}
     for link in xpaths.LINKS(tree):
-        href = (link.get("href") or "").strip()
-        if not patterns.attachment_link.search(href) or href.lower().startswith(
-            ("javascript:", "mailto:", "#")
-        ):
+        _add_attachment(found, base, link.get("href") or "", visible_text(link))
+    for script in xpaths.INLINE_SCRIPTS(tree):
+        if len(script) > _MAX_ATTACHMENT_SCRIPT:
             continue
-        if not _extensions(href) & patterns.attachment_extensions:
-            continue
-        absolute = urljoin(base, href)
-        text = plain_line(visible_text(link)) or plain_line(absolute.rsplit("/", 1)[-1])
-        found.setdefault(absolute, text)
+        for href, inner in _SCRIPT_LINK.findall(str(script)):
+            _add_attachment(found, base, href, _TAG.sub("", inner))
     return tuple(found.items())
+
+
+def _add_attachment(found: dict[str, str], base: str, href: str, text: str) -> None:
+    """Record ``href`` (relative to ``base``) when it links to a document."""
+    patterns = get_patterns()
+    href = href.strip()
+    if not patterns.attachment_link.search(href) or href.lower().startswith(
+        ("javascript:", "mailto:", "#")
+    ):
+        return
+    if not _extensions(href) & patterns.attachment_extensions:
+        return
+    absolute = urljoin(base, href)
+    found.setdefault(absolute, plain_line(text) or plain_line(absolute.rsplit("/", 1)[-1]))
 
 
 def _extensions(href: str) -> set[str]:
