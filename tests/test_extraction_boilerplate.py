@@ -214,3 +214,24 @@ def test_a_posts_edit_notice_is_dropped(notice: str) -> None:
 def test_a_sentence_about_editing_stays() -> None:
     line = "本帖最后由版主于2010年统一编辑整理，欢迎大家补充新的线路和站点信息。"
     assert clean_lines([*BODY, line]) == [*BODY, line]
+
+
+@pytest.mark.parametrize(
+    "meta",
+    [
+        "中国证监会 www.csrc.gov.cn 时间：2020-12-04 来源：",
+        "某某市水利局 www.sl.example.gov.cn时间：2021-03-05",
+        "市政府办公室 日期：2021年3月5日 浏览次数：",
+    ],
+)
+def test_a_meta_line_opening_with_the_sites_name_is_dropped_at_the_head(meta: str) -> None:
+    assert clean_lines([meta, *BODY]) == BODY
+
+
+def test_a_labelled_date_inside_body_lines_stays() -> None:
+    """会议时间：… is a notice's own text (the label is a compound word), and below the head a
+    labelled date is body."""
+    first = "本次会议时间：2021年3月5日上午九点"
+    assert clean_lines([first, *BODY]) == [first, *BODY]
+    late = "市水利局 时间：2021-03-05"
+    assert clean_lines([*BODY, late]) == [*BODY, late]

@@ -56,6 +56,9 @@ class Patterns:
     credit_start: re.Pattern[str]
     editor_start: re.Pattern[str]
     weak_start: re.Pattern[str]
+    labelled_date: re.Pattern[
+        str
+    ]  # a full date after a meta label standing alone (时间：2020-12-04)
     origin: re.Pattern[str]
     author: re.Pattern[str]
     editor: re.Pattern[str]
@@ -113,6 +116,9 @@ def load_patterns(path: Path) -> Patterns:
         ),
         weak_start=re.compile(
             rf"^[\[【（(]?\s*(?:{_alternation(_words(data, 'weak_meta_labels'))}){_COLON}"
+        ),
+        labelled_date=re.compile(
+            rf"(?<![\u4e00-\u9fff])(?:{all_labels}){_COLON}\s*(?:19|20)\d{{2}}\s*[-/.年]\s*\d{{1,2}}\s*[-/.月]\s*\d"
         ),
         origin=_value_pattern(_words(data, "origin_labels"), all_labels),
         author=_value_pattern(_words(data, "author_labels"), all_labels),
@@ -195,8 +201,8 @@ def normalize_line(line: str) -> str:
 def is_meta_line(line: str, position: int = _HEAD_LINES) -> bool:
     """True for a publication meta line (发布时间/来源/作者/浏览次数 ...) rather than body.
 
-    ``position`` is the line's index among the kept lines: weak labels (时间/日期) and bare dates
-    count as metadata only at the head of the text.
+    ``position`` is the line's index among the kept lines: weak labels (时间/日期), bare dates and
+    a labelled date after other words count as metadata only at the head of the text.
     """
     view = label_view(line)
     if "。" in view or len(view) > 200:
@@ -213,7 +219,12 @@ def is_meta_line(line: str, position: int = _HEAD_LINES) -> bool:
     if position < _HEAD_LINES and len(view) <= _SHORT_META and "，" not in view:
         if _ADOPTION_NOTE.match(view):
             return False  # （2007年6月29日…会议通过）: part of the document, not its dateline
-        return bool(patterns.weak_start.search(view)) or starts_with_date(view)
+        # a meta line may open with the site's name (中国证监会 www.csrc.gov.cn 时间：2020-12-04)
+        return bool(
+            patterns.weak_start.search(view)
+            or starts_with_date(view)
+            or patterns.labelled_date.search(view)
+        )
     return False
 
 
