@@ -140,3 +140,30 @@ def test_a_list_inside_the_article_is_kept_whole() -> None:
     assert lines[start + 1 : start + 1 + len(code)] == [line.strip() for line in code]
     assert lines[start + 1 + len(code)] == "二、结果检查"
     assert "循环语句的写法" not in article.text
+
+
+def test_a_numbered_section_heading_in_a_div_line_is_kept() -> None:
+    """Notices pasted from a word processor set every line in its own <div>; a short numbered
+    section heading between kept lines is the notice's own text."""
+    sections = [
+        ("一、主办单位", "某某市文化广电旅游局 某某市体育总会"),
+        ("二、活动时间及地点", "2024年5月18日 某某市滨江公园"),
+        (
+            "三、参加办法",
+            "各县（市、区）可组织1支代表队参加，每队不超过12人，其中领队1名、教练1名。",
+        ),
+        (
+            "四、报名方式",
+            "请各代表队于5月10日前将报名表报送市体育总会办公室，联系电话：0577-88880000。",
+        ),
+        ("五、经费", "各代表队交通费、食宿费自理，比赛期间的场地和器材费用由主办单位承担。"),
+    ]
+    lines = [line for pair in sections for line in pair] + ["未尽事宜，另行通知。"]
+    body = "".join(f"<DIV>&nbsp;&nbsp; {line}</DIV>" for line in lines)
+    html = f"""<html><head><meta charset="utf-8"><title>关于举办全民健身滨江健步走活动的通知</title></head>
+    <body><table width="1000"><tr><td width="240"><a href="/">首页</a></td><td>
+    <table><tr><td class="title">关于举办全民健身滨江健步走活动的通知</td></tr>
+    <tr><td>发布日期：2024-04-28　信息来源：市体育局</td></tr><tr><td>{body}</td></tr>
+    </table></td></tr></table><div>版权所有：某某市人民政府</div></body></html>"""
+    article = extract_from_text(html, "http://www.example.gov.cn/art/2024/4/28/art_1_2.html")
+    assert article.text.split("\n") == lines

@@ -94,6 +94,12 @@ _SANDWICH_LINES = 2  # ... and a run of this many dropped lines between kept one
 _SANDWICH_BLOCKS = frozenset(
     ["p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "dt", "dd", "td", "th"]
 )
+# ... or in any block when it opens with a document's enumeration (十、经费, （三）, 2、, 第五条): a
+# section heading of a notice set in one <div> a line
+_ENUMERATED = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]{1,3}\s*、|[（(]\s*[一二三四五六七八九十\d]{1,3}\s*[）)]"
+    r"|\d{1,2}\s*[、．](?!\d)|第[一二三四五六七八九十百零\d]{1,4}[章节条款部分])"
+)
 _LIST_ITEM_BLOCKS = frozenset(["li", "pre", "dd"])
 _LIST_RUN_BLOCKS = _SANDWICH_BLOCKS | _LIST_ITEM_BLOCKS
 _MIN_LIST_ITEMS = 3  # ... a longer run is put back when it is a list of this many items ...
@@ -717,7 +723,8 @@ def _restore_content(
     (related links, tags, share bars) nor for one the boilerplate patterns drop or cut at:
     prose (a sentence-sized line ending a sentence) next to a kept line, and so on outwards
     while lines stay prose; a short run of at most ``_SANDWICH_LINES`` lines with both
-    neighbours kept (a heading, a one-line paragraph, list items; not a line naming a year);
+    neighbours kept (a heading, a one-line paragraph, list items, a numbered section heading in
+    any block; not a line naming a year);
     and a longer run with both neighbours kept that is a list (``_is_inner_list``)."""
     restored = list(kept)
     if not any(restored):
@@ -738,7 +745,7 @@ def _restore_content(
         run = range(start, end)
         short = end - start <= _SANDWICH_LINES and all(
             usable[index]
-            and facts[index][1] in _SANDWICH_BLOCKS
+            and (facts[index][1] in _SANDWICH_BLOCKS or _ENUMERATED.match(lines[index]))
             and _LETTERS.search(lines[index])
             and not _YEAR.search(lines[index])  # a dateline or a byline's date
             for index in run
