@@ -191,3 +191,42 @@ def test_message_pages_say_so_in_body_source() -> None:
         article, _ = load(name)
         assert article.body_source == "message-page", name
         assert article.published_on is None
+
+
+def _discuz_x_post(pid: int, name: str, when: str, body: str) -> str:
+    return (
+        f'<div id="post_{pid}"><table class="plhin"><tr><td class="pls"><div class="authi">'
+        f'<a href="space-uid-{pid}.html">{name}</a></div><p>积分 1024</p></td><td class="plc">'
+        f'<div class="pi"><div class="authi"><em id="authorposton{pid}">发表于 {when}</em>'
+        f'<span class="pipe">|</span><a href="#">只看该作者</a></div></div><div class="pct">'
+        f'<table><tr><td class="t_f" id="postmessage_{pid}">{body}</td></tr></table></div>'
+        "</td></tr></table></div>"
+    )
+
+
+def test_discuz_x_subject_and_a_first_post_dated_relatively() -> None:
+    """Discuz! X: the subject is a span inside the h1 after the thread's type tag, the page's
+    title ends with the site and the engine; a recent post shows '3 天前' and states its time
+    only in the span's title attribute."""
+    posts = (
+        _discuz_x_post(
+            1, "城东居民", '<span title="2013-5-4 21:35">3&nbsp;天前</span>', "<br>".join(POST)
+        )
+        + _discuz_x_post(2, "公交集团", "2013-5-4 22:10", LONG_REPLY)
+        + _discuz_x_post(
+            3, "路人", '<span title="2013-5-5 09:02">前天&nbsp;09:02</span>', "同意楼上。"
+        )
+    )
+    html = (
+        f"<html><head><title>{TITLE} - 城市交通 -  江城论坛 -  Powered by Discuz!</title></head>"
+        '<body><div id="hd"><h2><a href="./">江城论坛</a></h2></div><div id="pt">'
+        '<a href="./">江城论坛</a> &raquo; <a href="forum-9-1.html">城市交通</a></div>'
+        f'<div id="postlist"><h1 class="ts"><a href="#">[求助]</a> <span id="thread_subject">{TITLE}'
+        f'</span></h1>{posts}</div><div id="ft"><strong><a href="./">江城论坛</a></strong>'
+        "</div></body></html>"
+    )
+    article = extract_from_text(html, "http://bbs.example.cn/thread-77-1-1.html")
+    assert article.title == TITLE
+    assert article.text.split("\n") == POST
+    assert article.published_at is not None
+    assert article.published_at.isoformat() == "2013-05-04T13:35:00+00:00"

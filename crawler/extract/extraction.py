@@ -136,6 +136,12 @@ _REVEALED_MIN_LETTERS = 200  # ... when it holds this many (shown by a script: k
 _GARBAGE_SAMPLE = 8192  # decoded characters examined for binary content
 _GARBAGE_SHARE = 0.1  # random bytes: ~20 % replacement and control characters; pages: ~0
 _GARBAGE_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f]")
+_RELATIVE_TIME = re.compile(
+    r"^\s*(?:\d+\s*(?:秒|分钟|分鐘|小时|小時|天|周|週|个月|個月)\s*前|半小时前|半小時前|刚刚|剛剛"
+    r"|(?:今天|昨天|前天)(?:\s*\d{1,2}\s*[:：]\s*\d{2})?)\s*$"
+)
+_FULL_DATE = re.compile(r"^(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
+_MAX_TITLED_DATE = 40
 _HTML_START = re.compile(r"<!doctype|<html[\s>]", re.IGNORECASE)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
 # What a page over the size cut can lose before the cut without losing text: long attribute
@@ -294,6 +300,7 @@ def _extract(html: str, url: str, codec: str) -> ExtractedArticle:
     tree = parse_html(html)
     if tree is None:
         return _empty(codec)
+    _spell_out_relative_times(tree)
     facts = _read_facts(tree, url)
     hidden_text = _drop_non_content(tree)
     page_lines = render_lines(tree)
@@ -345,6 +352,18 @@ def _extract(html: str, url: str, codec: str) -> ExtractedArticle:
         hidden_text=hidden_text,
         body_source=body_source,
     )
+
+
+def _spell_out_relative_times(tree: HtmlElement) -> None:
+    """Replace a relative time (``3 天前``, ``前天 09:02``, ``半小时前``) by the full date its
+    element's title attribute states (``<span title="2013-5-4 21:35">``): forums show recent
+    posts so, and the post's date is then only in the attribute."""
+    for element in xpaths.TITLED_INLINE(tree):
+        if len(element) or not _RELATIVE_TIME.match(element.text or ""):
+            continue
+        stated = element.get("title", "").strip()
+        if len(stated) <= _MAX_TITLED_DATE and _FULL_DATE.match(stated):
+            element.text = stated
 
 
 def _message_page(

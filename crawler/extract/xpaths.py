@@ -141,17 +141,19 @@ _LABELLED = (
     " or starts-with(normalize-space(.), '帖子主题') or starts-with(normalize-space(.), '帖子标题')]]"
 )
 # Candidate article titles: headings, elements whose class/id names a title, labelled headlines.
+# (a forum thread's subject: Discuz's ``span#thread_subject``, phpwind's ``#subject_tpc``)
 HEADINGS = XPath(
     "//h1 | //h2 | //h3 | //*[not(self::title) and not(self::a)"
     " and (contains(@class, 'title') or contains(@class, 'Title') or contains(@id, 'title')"
-    " or contains(@class, 'biaoti') or contains(@class, 'bt') or contains(@id, 'Title'))]"
-    + _LABELLED
+    " or contains(@class, 'biaoti') or contains(@class, 'bt') or contains(@id, 'Title')"
+    " or contains(@id, 'subject'))]" + _LABELLED
 )
 # Elements a headline may be set in, linked or not (a permalinked ``<h2><a>``, ``<font><b>``).
 HEADLINE_CANDIDATES = XPath(
     "//h1 | //h2 | //h3 | //h4 | //h5 | //b | //strong | //font | //*[not(self::title) and not(self::a)"
     " and (contains(@class, 'title') or contains(@class, 'Title') or contains(@id, 'title')"
-    " or contains(@class, 'biaoti') or contains(@id, 'Title'))]" + _LABELLED
+    " or contains(@class, 'biaoti') or contains(@id, 'Title') or contains(@id, 'subject'))]"
+    + _LABELLED
 )
 # Elements that may be hidden by their own attributes (``crawler.extract.hidden`` reads the styles).
 STYLED_OR_HIDDEN = XPath("//*[@style or @hidden]")
@@ -177,6 +179,9 @@ CLOCK_TEXTS = XPath(
     "//text()[contains(., ':') or contains(., '：') or contains(., '时') or contains(., '于')"
     " or contains(., 'osted')]"
 )
+# Inline elements whose title attribute may spell out the time their text gives relatively
+# (Discuz!: ``<span title="2013-5-4 21:35">3 天前</span>``).
+TITLED_INLINE = XPath("//span[@title] | //em[@title] | //abbr[@title] | //font[@title]")
 # Elements that news CMSs mark up for search engines (``<span id="pubtime_baidu">``).
 PUBTIME_NODES = XPath(
     "//*[@id='pubtime_baidu' or @id='pubtime' or @id='pubTime' or @id='publish_time'"
