@@ -622,3 +622,32 @@ def test_a_label_cell_and_its_value_cell() -> None:
         date(2005, 7, 15)
     )
     assert date_from_head([], ["发布日期：", "市政府办公室", "2005-07-18"]) is None
+
+
+def test_the_opening_posts_floor_dates_a_tieba_thread() -> None:
+    """百度贴吧 states a post's time only in its tail under the post, beside the floor number;
+    the 1st floor's time is the thread's, a reply's (2楼) is not."""
+    from crawler.extract.extraction import extract_from_text
+
+    def floor(number: int, when: str, text: str) -> str:
+        return (
+            f'<div class="l_post j_l_post"><div class="d_author"><a class="p_author_name">吧友{number}'
+            f'</a></div><div class="d_post_content_main"><cc><div class="d_post_content">{text}</div>'
+            '</cc><div class="core_reply_tail"><span class="tail-info">来自Android客户端</span>'
+            f'<span class="tail-info">{number}楼</span><span class="tail-info">{when}</span>'
+            "</div></div></div>"
+        )
+
+    posts = floor(1, "2013-05-04 21:35", _ZH_TEXT) + floor(2, "2013-05-04 22:10", "同意，支持。")
+    page = (
+        f"<html><head><title>{_TITLE}【某某吧】_百度贴吧</title></head><body>"
+        f'<h3 class="core_title_txt">{_TITLE}</h3><div id="j_p_postlist">{posts}</div></body></html>'
+    )
+    article = extract_from_text(page, "https://tieba.baidu.com/p/5190000001")
+    assert (article.published_on, article.published_at) == (
+        date(2013, 5, 4),
+        utc(2013, 5, 4, 13, 35),
+    )
+    # only replies' floors: no date for the thread
+    article = extract_from_text(page.replace("1楼", "3楼"), "https://tieba.baidu.com/p/5190000001")
+    assert article.published_on is None

@@ -6,7 +6,8 @@ date: structured metadata (meta tags, JSON-LD), the labelled or bare date of the
 under the title (``发布时间：2024-11-04``, ``2024年11月04日 10:30``, ``2005-07-18 13:03:17``,
 ``新华网 2005-07-18 13:03:17``, ``发布日期： 9/17/2004 5:54:13 AM``, ``本贴由 某某 于2005年8月12日…发表``,
 ``发表于 2005-8-12``, ``Posted: Sat Jul 19, 2014 10:22 pm``), a ``发布时间`` or ``Posted on`` label
-elsewhere on the page, the URL (``t20210524_``, ``/2024-11/04/``, ``/202411/04/``, ``/20241104/``),
+or the opening post's floor (``1楼 2013-05-04 21:35``) elsewhere on the page, the URL
+(``t20210524_``, ``/2024-11/04/``, ``/202411/04/``, ``/20241104/``),
 or the page's one info bar (``点击数：123　更新时间：2005-7-18``, often under the body). Full-width
 digits and Chinese numerals (``二〇〇五年七月十八日``) read as digits; a month/day/year reads as
 such after a label, and unlabelled only when a part over 12 shows the order (``9/17/2004``, never
@@ -131,6 +132,8 @@ _LABEL = re.compile(
 )
 _LABEL_ONLY = re.compile(r"^[\[【]?[\u4e00-\u9fff\s　]{2,8}[:：]$")
 _FORUM_LABEL = re.compile(r"本[贴帖]由\s*\S{1,20}\s*于\s*$")  # 本贴由 某某 于2005年8月12日…发表
+# the opening post's floor beside its time (百度贴吧's tail: 来自Android客户端 1楼 2013-05-04 21:35)
+_FIRST_FLOOR = re.compile(r"(?:(?<!\d)1\s*[楼樓#]|楼主|樓主)\s*[:：]?\s*$")
 _STRONG_LABEL = re.compile(r"(?:发布|发表|發布|發佈)(?:时间|日期|時間|于)\s*[:：]?\s*$")
 # ``Posted:``, ``Posted on``, ``Published on``, ``Posted by someone on`` opening a line (English
 # forums and blogs; ``was published on`` inside a sentence is no label), and the ``posted @``
@@ -452,6 +455,7 @@ def _first_labelled(lines: Iterable[str], strong_only: bool) -> PublicationDate 
             if (
                 label.search(before[-12:])
                 or _FORUM_LABEL.search(before[-30:])
+                or _FIRST_FLOOR.search(before[-8:])
                 or _POSTED_LABEL.search(before)
             ):
                 parsed = _from_match(match)
