@@ -388,3 +388,19 @@ def test_a_short_cms_named_box_away_from_the_title_is_not_the_body() -> None:
     article = extract_from_text(html, "http://sl.example.gov.cn/tzgg/index_1234.html")
     assert "公众号" not in article.text
     assert article.text == "".join(BODY)
+
+
+@pytest.mark.parametrize("button", ["编辑", "收藏", "转载"])
+def test_a_button_in_the_title_box_is_not_part_of_the_title(button: str) -> None:
+    """A blog sets its edit/bookmark link in the headline's box after the title; a headline that
+    ends in a link of its own (关于印发《…办法》的通知) keeps it."""
+    page = f"""<html><head><title>研究班结业小记 - 某某的日志 - 某某博客</title></head><body>
+    <div class="title"><span class="tcnt">研究班结业小记</span>&nbsp;&nbsp;<span><a href="#">{button}</a>
+    </span></div><div class="tdep"><span>2013-05-04 21:35:12</span> | 分类：<a href="#">随笔</a></div>
+    <div class="blog">{ARTICLE}</div></body></html>"""
+    article = extract_from_text(page, "http://u.blog.example.cn/blog/static/1/")
+    assert article.title == "研究班结业小记"
+    linked = f"""<html><head><title>关于印发《城市更新工作办法》_某某网</title></head><body>
+    <h1>关于印发 <a href="/f.pdf">《城市更新工作办法》</a></h1><div class="content">{ARTICLE}</div>
+    </body></html>"""
+    assert extract_from_text(linked, "http://x.cn/a.html").title == "关于印发 《城市更新工作办法》"

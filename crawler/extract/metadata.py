@@ -38,6 +38,7 @@ _SCRIPT_LINK = re.compile(
 _TAG = re.compile(r"<[^<>]*>")
 _MAX_ATTACHMENT_SCRIPT = 20_000  # longer inline scripts (libraries) write no attachment list
 
+_MAX_BUTTON = 4  # chars of a link at a headline's end that is a button, not the headline's
 _SEPARATOR = re.compile(r"\s*(?:_{1,2}|\|{1,2}|｜|::|»)\s*|\s+[-–—－]{1,2}\s+|\s*--\s*")
 _GLUED_SITE = re.compile(r"(?<![-—–－\s])[-—–－](?P<site>[^-—–－\d]{2,25})$")
 _HAN_BREAK = re.compile(rf"(?<=[{HAN}])[ \t\u3000]*\n\s*(?=[{HAN}\d（(《“])")
@@ -114,9 +115,23 @@ def headline_value(text: str) -> str:
 
 def _headline_text(element: HtmlElement) -> str:
     """The element's text as one line; a line break between two Han characters (a headline set
-    over lines with ``<br>``) joins them without a space."""
+    over lines with ``<br>``) joins them without a space. A short link set apart at its end (a
+    blog's ``编辑`` or ``收藏`` button in the title's box) is not the headline's."""
     text = _HAN_BREAK.sub("", visible_text(element))
-    return headline_value(normalize_line(plain_line(text)))
+    return headline_value(normalize_line(plain_line(_without_end_button(element, text))))
+
+
+def _without_end_button(element: HtmlElement, text: str) -> str:
+    """``text`` without a last link of at most ``_MAX_BUTTON`` characters that follows other
+    words after a space."""
+    links = [link for link in element.iter("a") if link.text_content().strip()]
+    if not links:
+        return text
+    button = links[-1].text_content().strip()
+    before, _, after = text.rstrip().rpartition(button)
+    if len(button) > _MAX_BUTTON or after or not before[-1:].isspace():
+        return text
+    return before if len(before.strip()) >= 4 else text
 
 
 def heading_texts(tree: HtmlElement) -> list[str]:
