@@ -230,3 +230,38 @@ def test_discuz_x_subject_and_a_first_post_dated_relatively() -> None:
     assert article.text.split("\n") == POST
     assert article.published_at is not None
     assert article.published_at.isoformat() == "2013-05-04T13:35:00+00:00"
+
+
+def _phpwind_floor(kind: str, name: str, floor: str, when: str, text: str) -> str:
+    """A phpwind-like floor: one table, the poster's name, floor and counters in the left cell,
+    the posting time (without the name) above the text in the right cell."""
+    return (
+        f'<div class="t5"><table class="{kind}" cellspacing="1" width="100%"><tr class="tr1">'
+        f'<th class="r_two" width="20%"><b>{name}</b><br>{floor}<br>级别: 新手上路<br>精华: 0'
+        f"<br>发帖: 128<br>威望: 5 点<br>注册时间: 2007-11-02</th>"
+        f'<th class="r_one">发表于: {when} | 只看该作者<br>{text}</th></tr>'
+        '<tr><th></th><th><a href="#">引用</a> | <a href="#">回复</a></th></tr></table></div>'
+    )
+
+
+def test_table_forum_keeps_the_first_floor_text_date_and_poster() -> None:
+    """phpwind-like: the longer first floor (its table classed apart from the replies') stays
+    alone, without its poster's name, floor label or posting time; its time is the date and its
+    poster the author, not the next floor's."""
+    floors = (
+        _phpwind_floor("t t2", "东城老李", "楼主", "2008-04-12 10:22", "<br>".join(POST))
+        + _phpwind_floor("t", "阿杰", "沙发", "2008-04-12 14:02", "同感！我也住新区，天天倒车。")
+        + _phpwind_floor("t", "路过的", "板凳", "2008-04-13 08:15", "顶一下，希望有关部门看到。")
+        + _phpwind_floor("t", "小王", "3楼", "2008-04-13 09:40", "支持保留直达车，早上能多睡会。")
+    )
+    page = f"""<html><head><title>{TITLE} - 城市交通 - 江城论坛 - powered by phpwind.net</title>
+    </head><body><div id="header"><a href="/">江城论坛</a></div><div class="t3"><a href="/">
+    江城论坛</a> &raquo; <a href="thread.php?fid=9">城市交通</a></div>
+    <table class="t"><tr><td><h1>{TITLE}</h1></td></tr></table>{floors}
+    <div id="footer">Powered by phpwind</div></body></html>"""
+    article = extract_from_text(page, "http://bbs.example.cn/read.php?tid=77")
+    assert article.title == TITLE
+    assert article.text.split("\n") == POST
+    assert article.published_at is not None
+    assert article.published_at.isoformat() == "2008-04-12T02:22:00+00:00"
+    assert article.author == "东城老李"

@@ -76,7 +76,7 @@ from crawler.extract.metadata import (
 )
 from crawler.extract.options import DEFAULT_OPTIONS, ExtractOptions
 from crawler.extract.sidebars import in_side_box, is_sidebar
-from crawler.extract.threads import drop_replies
+from crawler.extract.threads import drop_replies, poster_line
 
 logger = logging.getLogger(__name__)
 
@@ -306,7 +306,7 @@ def _extract(html: str, url: str, codec: str) -> ExtractedArticle:
     page_lines = render_lines(tree)
     if is_message_page(facts.title):
         return _message_page(facts, page_lines, codec, hidden_text)
-    drop_replies(tree, _title_element(tree, facts.title), render_lines)
+    own_posts = drop_replies(tree, _title_element(tree, facts.title), render_lines)
     container = find_container(tree, facts.title)
     if container is not None:
         # og:title or <title> names no headline on the page, or one in a sidebar or a list only
@@ -318,6 +318,7 @@ def _extract(html: str, url: str, codec: str) -> ExtractedArticle:
             container = find_container(tree, headline)
     if container is None and (facts.login_form or is_missing_page(page_lines)):
         return _message_page(facts, page_lines, codec, hidden_text)
+    poster = _poster(own_posts, container)
     _drop_chrome(tree, container, get_patterns())
     raw_lines, body_lines, body_source = _body_lines(tree, container, url, facts.attachments)
     head, before = _head_region(page_lines, raw_lines, facts.title)
@@ -342,7 +343,9 @@ def _extract(html: str, url: str, codec: str) -> ExtractedArticle:
         text=text,
         published_on=found.day if found else None,
         published_at=found.at if found else None,
-        author=find_author(facts.meta, [*head, *facts.tagged_authors], raw_lines, bylines),
+        author=find_author(
+            facts.meta, [*head, *facts.tagged_authors], raw_lines, bylines, poster=poster
+        ),
         origin=find_origin(facts.meta, head, raw_lines, tagged=facts.tagged_sources),
         site_name=find_site_name(facts.meta, facts.title_site, page_lines),
         language=language,
@@ -352,6 +355,16 @@ def _extract(html: str, url: str, codec: str) -> ExtractedArticle:
         hidden_text=hidden_text,
         body_source=body_source,
     )
+
+
+def _poster(own_posts: Sequence[HtmlElement], container: HtmlElement | None) -> str | None:
+    """The poster named in the cell beside the body of the forum post that holds it."""
+    if container is None:
+        return None
+    for post in own_posts:
+        if _within(container, post):
+            return poster_line(post, render_lines)
+    return None
 
 
 def _spell_out_relative_times(tree: HtmlElement) -> None:
@@ -1054,7 +1067,8 @@ def _head_region(
 
 
 def _around_body(page_lines: Sequence[str], raw_lines: Sequence[str]) -> list[str]:
-    """Page lines right before the body and right after it, where a post's byline stands."""
+    """Page lines right before the body, its first lines and the lines right after it, where a
+    post's byline stands (a table forum's ``发表于: …`` line heads the post's text cell)."""
     start = _line_index(page_lines, raw_lines[0]) if raw_lines else None
     if start is None:
         return []
@@ -1064,6 +1078,7 @@ def _around_body(page_lines: Sequence[str], raw_lines: Sequence[str]) -> list[st
             end = index
     return [
         *page_lines[max(0, start - _BYLINE_BEFORE) : start],
+        *raw_lines[:_BYLINE_AFTER],
         *page_lines[end + 1 : end + 1 + _BYLINE_AFTER],
     ]
 

@@ -495,15 +495,18 @@ def find_author(
     head_lines: Sequence[str],
     body_lines: Sequence[str],
     bylines: Sequence[str] = (),
+    poster: str | None = None,
 ) -> str | None:
     """作者/记者 label, else the name of a post's byline (``bylines``: ``张伟 发表于 …``,
-    ``本贴由 老街坊 于…发表``, ``posted on … 李明``), else a trailing bracketed name ``(邓显军)``,
-    else 编辑, else meta author."""
+    ``本贴由 老街坊 于…发表``, ``posted on … 李明``), else the forum post's ``poster`` (the name in
+    a table forum's poster cell), else a trailing bracketed name ``(邓显军)``, else 编辑, else
+    meta author."""
     patterns = get_patterns()
     lines = _label_lines(head_lines, body_lines)
     return (
         _labelled_name(lines, patterns.author)
         or _byline_name(bylines)
+        or (_person_like(poster) if poster and not _FLOOR.match(poster) else None)
         or _trailing_name(body_lines)
         or _labelled_name(lines, patterns.editor)
         or _person_like(meta.get("author", ""))

@@ -9,12 +9,16 @@ taken for the body:
 - comment sections: elements whose class or id names comments (``comments``, ``commentform``,
   ``feedbackItem``, ``allComm``, ``SG_revert_Cont``, ``pinglun`` ...), unless they hold the
   title's heading (or, when it was not found, half the page's text);
-- repeated posts: two or more sibling elements of one shape (tag, class without digits), each a
-  post: a byline line (a name or marker beside a date with a time of day, or a date after a
-  posting marker: ``王强 2006-05-12 16:02``, ``发表于 2008-4-12``) and text of its own on other
-  lines. The post holding the title's heading is the one the page is about; without it, the
-  first post is (a forum thread's opening post) unless it is itself a reply (``# re:``,
-  ``回复:``): then none is. A removed post's date header (a blog's day heading) goes with it.
+- repeated posts: two or more sibling elements of one shape (tag, first class without digits:
+  phpwind's opening floor ``t t2`` among its replies ``t``), each a post: a byline line (a name
+  or marker beside a date with a time of day, or a date after a posting marker: ``王强
+  2006-05-12 16:02``, ``发表于 2008-4-12``) and text of its own on other lines. The post holding
+  the title's heading is the one the page is about; without it, the first post is (a forum
+  thread's opening post) unless it is itself a reply (``# re:``, ``回复:``): then none is. A
+  removed post's date header (a blog's day heading) goes with it.
+
+``poster_line`` names the poster of a kept post whose name stands in a cell of its own (a table
+forum's floor: name, floor label and counters left, ``发表于: …`` and the text right).
 """
 
 from __future__ import annotations
@@ -49,12 +53,20 @@ _POST_LETTERS = 10  # letters a post holds outside its byline
 _PREFIX_TOKEN = 5  # a comment token this long also matches as a prefix (commentform)
 _ANCESTOR_LEVELS = 8  # ancestors of a byline searched for the post that holds it
 _HOLDS_PAGE = 0.5  # without the title's heading, an element with this share of the text stays
+_POSTER_LINES = 3  # lines of a poster cell searched for the name ...
+_POSTER_MAX = 20  # ... a line no longer than this
+_FLOOR_LABEL = re.compile(
+    r"^\s*(?:楼主|樓主|沙发|沙發|板凳|地板|\d{1,5}\s*[楼樓#]|#\s*\d{1,5})\s*$"
+)
 
 
-def drop_replies(tree: HtmlElement, title_element: HtmlElement | None, lines_of: LinesOf) -> None:
+def drop_replies(
+    tree: HtmlElement, title_element: HtmlElement | None, lines_of: LinesOf
+) -> list[HtmlElement]:
     """Remove comment sections and the posts that are not the page's own (see the module doc);
     ``title_element`` (the heading stating the title) and its ancestors are never removed.
-    ``lines_of`` renders an element as a reader sees it, one line per block."""
+    ``lines_of`` renders an element as a reader sees it, one line per block. Returns the posts
+    kept among repeated ones (the page's own post)."""
     patterns = get_patterns()
     keep = (
         set(title_element.iterancestors()) | {title_element} if title_element is not None else set()
@@ -67,6 +79,7 @@ def drop_replies(tree: HtmlElement, title_element: HtmlElement | None, lines_of:
         if not keep and len(_LETTERS.findall(element.text_content())) >= _HOLDS_PAGE * page_letters:
             continue
         element.drop_tree()
+    own: list[HtmlElement] = []
     for posts in _post_groups(tree, lines_of):
         kept = [post for post in posts if post in keep]
         if not kept and not _is_reply(posts[0], patterns, lines_of):
@@ -74,6 +87,25 @@ def drop_replies(tree: HtmlElement, title_element: HtmlElement | None, lines_of:
         for post in posts:
             if post not in kept and post.getparent() is not None:
                 _drop_post(post, lines_of)
+        own.extend(post for post in kept if post.getparent() is not None)
+    return own
+
+
+def poster_line(post: HtmlElement, lines_of: LinesOf) -> str | None:
+    """A table forum's poster: the first short line, floor labels (楼主, 1楼) aside, of the
+    post's first cell when that cell is beside the byline's (phpwind, dvbbs, Discuz: the
+    name, the floor and counters on the left, ``发表于: …`` and the text on the right)."""
+    cell = next(post.iter("td", "th"), None)
+    if cell is None:
+        return None
+    lines = lines_of(cell)
+    if not lines or any(_is_byline(line) for line in lines):
+        return None
+    for line in lines[:_POSTER_LINES]:
+        if _FLOOR_LABEL.match(line):
+            continue
+        return line if len(line) <= _POSTER_MAX else None
+    return None
 
 
 def _drop_post(post: HtmlElement, lines_of: LinesOf) -> None:
@@ -130,13 +162,20 @@ def _post_groups(tree: HtmlElement, lines_of: LinesOf) -> Iterator[list[HtmlElem
             continue
         shapes: dict[tuple[str, str], list[HtmlElement]] = {}
         for child in candidates:
-            shape = (str(child.tag), _DIGITS.sub("", child.get("class", "")))
+            shape = (str(child.tag), _first_class(child))
             shapes.setdefault(shape, []).append(child)
         for group in shapes.values():
             posts = [child for child in group if _is_post(child, lines_of)]
             if len(posts) >= 2:
                 done.update(posts)
                 yield sorted(posts, key=lambda post: parent.index(post))
+
+
+def _first_class(element: HtmlElement) -> str:
+    """The element's first class name without digits: a post's kind (``t`` of ``t t2``, the
+    opening floor marked by a second class)."""
+    names = element.get("class", "").split()
+    return _DIGITS.sub("", names[0]) if names else ""
 
 
 def _byline_holders(tree: HtmlElement) -> list[HtmlElement]:
