@@ -265,3 +265,37 @@ def test_table_forum_keeps_the_first_floor_text_date_and_poster() -> None:
     assert article.published_at is not None
     assert article.published_at.isoformat() == "2008-04-12T02:22:00+00:00"
     assert article.author == "东城老李"
+
+
+def _phpwind_subject_floor(
+    pid: int, name: str, floor: str, when: str, subject: str, text: str
+) -> str:
+    """A floor with the subject heading its text cell, the floor label and the posting time on
+    one line above it; the poster's cell holds only the name."""
+    return (
+        f'<div class="t5"><table width="100%"><tr class="tr1"><th rowspan="2" class="r_two">'
+        f'<table><tr><td><b><a href="u.php?uid={pid}">{name}</a></b></td></tr></table></th>'
+        f'<th class="r_one"><div class="tiptop"><span><a href="#">{floor}</a></span> '
+        f"<span>发表于: {when}</span> <span><a>只看楼主</a></span></div>"
+        f'<h1 id="subject_{pid}">{subject}</h1><div class="tpc_content">{text}</div></th></tr>'
+        '<tr class="tr1"><th><a href="#">回复</a> <a href="#">引用</a></th></tr></table></div>'
+    )
+
+
+def test_table_forum_date_is_the_first_floors_not_a_short_replys() -> None:
+    """The subject heads the first floor and the replies are short (one as short as '+1'): the
+    lines after the title reach the replies' bylines, which are not the post's."""
+    floors = (
+        _phpwind_subject_floor(1, "东城老李", "楼主", "2008-04-12 10:22", TITLE, "<br>".join(POST))
+        + _phpwind_subject_floor(2, "阿杰", "沙发", "2008-04-12 14:02", "", "同感，天天倒车。")
+        + _phpwind_subject_floor(3, "小王", "板凳", "2008-04-13 09:15", "", "+1")
+    )
+    page = f"""<html><head><title>{TITLE} - 城市交通 - 江城论坛</title></head><body>
+    <div class="t3"><a href="/">江城论坛</a> &raquo; <a href="thread.php?fid=9">城市交通</a></div>
+    <div id="pw_content">{floors}</div><div id="footer">Powered by phpwind</div></body></html>"""
+    article = extract_from_text(page, "http://bbs.example.cn/read.php?tid=78")
+    assert article.title == TITLE
+    assert article.text.split("\n") == POST
+    assert article.published_at is not None
+    assert article.published_at.isoformat() == "2008-04-12T02:22:00+00:00"
+    assert article.author == "东城老李"

@@ -306,7 +306,10 @@ def _extract(html: str, url: str, codec: str) -> ExtractedArticle:
     page_lines = render_lines(tree)
     if is_message_page(facts.title):
         return _message_page(facts, page_lines, codec, hidden_text)
-    own_posts = drop_replies(tree, _title_element(tree, facts.title), render_lines)
+    dropped = drop_replies(tree, _title_element(tree, facts.title), render_lines)
+    # the meta line and a post's byline are looked for among the lines the page keeps: the next
+    # reply's byline is not the post's
+    post_lines = render_lines(tree) if dropped.removed else page_lines
     container = find_container(tree, facts.title)
     if container is not None:
         # og:title or <title> names no headline on the page, or one in a sidebar or a list only
@@ -318,11 +321,11 @@ def _extract(html: str, url: str, codec: str) -> ExtractedArticle:
             container = find_container(tree, headline)
     if container is None and (facts.login_form or is_missing_page(page_lines)):
         return _message_page(facts, page_lines, codec, hidden_text)
-    poster = _poster(own_posts, container)
+    poster = _poster(dropped.own_posts, container)
     _drop_chrome(tree, container, get_patterns())
     raw_lines, body_lines, body_source = _body_lines(tree, container, url, facts.attachments)
-    head, before = _head_region(page_lines, raw_lines, facts.title)
-    bylines = find_bylines([*head, *_around_body(page_lines, raw_lines)])
+    head, before = _head_region(post_lines, raw_lines, facts.title)
+    bylines = find_bylines([*head, *_around_body(post_lines, raw_lines)])
     text = "\n".join(clean_lines(_drop_title_lines(body_lines, facts.title)))
     found = find_publication_date(
         facts.meta,

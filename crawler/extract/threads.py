@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from functools import lru_cache
+from typing import NamedTuple
 
 from lxml.html import HtmlElement
 
@@ -60,25 +61,34 @@ _FLOOR_LABEL = re.compile(
 )
 
 
+class Dropped(NamedTuple):
+    """What ``drop_replies`` did: whether it removed anything, and the posts it kept among
+    repeated ones (the page's own post)."""
+
+    removed: bool
+    own_posts: list[HtmlElement]
+
+
 def drop_replies(
     tree: HtmlElement, title_element: HtmlElement | None, lines_of: LinesOf
-) -> list[HtmlElement]:
+) -> Dropped:
     """Remove comment sections and the posts that are not the page's own (see the module doc);
     ``title_element`` (the heading stating the title) and its ancestors are never removed.
-    ``lines_of`` renders an element as a reader sees it, one line per block. Returns the posts
-    kept among repeated ones (the page's own post)."""
+    ``lines_of`` renders an element as a reader sees it, one line per block."""
     patterns = get_patterns()
     keep = (
         set(title_element.iterancestors()) | {title_element} if title_element is not None else set()
     )
     sections = _comment_sections(tree, patterns)
     page_letters = len(_LETTERS.findall(tree.text_content())) if sections and not keep else 0
+    removed = False
     for element in sections:
         if element in keep or element.getparent() is None:
             continue
         if not keep and len(_LETTERS.findall(element.text_content())) >= _HOLDS_PAGE * page_letters:
             continue
         element.drop_tree()
+        removed = True
     own: list[HtmlElement] = []
     for posts in _post_groups(tree, lines_of):
         kept = [post for post in posts if post in keep]
@@ -87,8 +97,9 @@ def drop_replies(
         for post in posts:
             if post not in kept and post.getparent() is not None:
                 _drop_post(post, lines_of)
+                removed = True
         own.extend(post for post in kept if post.getparent() is not None)
-    return own
+    return Dropped(removed, own)
 
 
 def poster_line(post: HtmlElement, lines_of: LinesOf) -> str | None:
@@ -165,10 +176,12 @@ def _post_groups(tree: HtmlElement, lines_of: LinesOf) -> Iterator[list[HtmlElem
             shape = (str(child.tag), _first_class(child))
             shapes.setdefault(shape, []).append(child)
         for group in shapes.values():
-            posts = [child for child in group if _is_post(child, lines_of)]
+            bylined = [child for child in group if _post_text(child, lines_of) is not None]
+            posts = [child for child in bylined if _is_post(child, lines_of)]
             if len(posts) >= 2:
-                done.update(posts)
-                yield sorted(posts, key=lambda post: parent.index(post))
+                # a reply too short to count as a post ('顶', '+1') goes with the others
+                done.update(bylined)
+                yield sorted(bylined, key=lambda post: parent.index(post))
 
 
 def _first_class(element: HtmlElement) -> str:
@@ -191,12 +204,17 @@ def _byline_holders(tree: HtmlElement) -> list[HtmlElement]:
 
 def _is_post(element: HtmlElement, lines_of: LinesOf) -> bool:
     """A byline line (date, time and a few other chars) and letters on other lines."""
+    letters = _post_text(element, lines_of)
+    return letters is not None and letters >= _POST_LETTERS
+
+
+def _post_text(element: HtmlElement, lines_of: LinesOf) -> int | None:
+    """Letters outside the element's byline line; None without a byline line."""
     lines = lines_of(element)
     byline = next((line for line in lines if _is_byline(line)), None)
     if byline is None:
-        return False
-    rest = sum(len(_LETTERS.findall(line)) for line in lines if line is not byline)
-    return rest >= _POST_LETTERS
+        return None
+    return sum(len(_LETTERS.findall(line)) for line in lines if line is not byline)
 
 
 def _is_byline(line: str) -> bool:
