@@ -282,6 +282,13 @@ def _ends_with_editor(line: str, kept: Sequence[str], patterns: Patterns) -> boo
     )
 
 
+def is_boilerplate_line(line: str, patterns: Patterns) -> bool:
+    """A line ``clean_lines`` drops (a widget, a drop pattern) or cuts the article at."""
+    return bool(
+        patterns.drop.search(line) or patterns.widgets.search(line) or _ends_article(line, patterns)
+    )
+
+
 def _ends_article(line: str, patterns: Patterns) -> bool:
     """A related-list / sidebar heading or a disclaimer: nothing after it is the article."""
     view = label_view(line)

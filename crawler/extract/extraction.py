@@ -50,7 +50,7 @@ from crawler.extract.boilerplate import (
     Patterns,
     clean_lines,
     get_patterns,
-    label_view,
+    is_boilerplate_line,
     normalize_line,
 )
 from crawler.extract.dates import date_from_htmldate, find_publication_date
@@ -658,11 +658,11 @@ def _content_chars(element: HtmlElement) -> int:
     return total - linked
 
 
-def _names_chrome(element: HtmlElement) -> bool:
-    """The element's class/id names page chrome (a recommendation list, a disclaimer box ...):
-    its text is not the article's when the densest block is widened."""
+def _names_chrome(element: HtmlElement, patterns: Patterns) -> bool:
+    """The element's class/id names page chrome (share bars, breadcrumbs, a recommendation list,
+    a disclaimer box ...)."""
     names = f"{element.get('class', '')} {element.get('id', '')}".lower()
-    return bool(get_patterns().chrome_tokens.intersection(_TOKEN_SPLIT.split(names)))
+    return bool(patterns.chrome_tokens.intersection(_TOKEN_SPLIT.split(names)))
 
 
 def _drop_chrome(tree: HtmlElement, container: HtmlElement | None, patterns: Patterns) -> None:
@@ -671,8 +671,7 @@ def _drop_chrome(tree: HtmlElement, container: HtmlElement | None, patterns: Pat
     for element in xpaths.WITH_CLASS_OR_ID(tree):
         if element in protected or element.tag in ("html", "body"):
             continue
-        names = f"{element.get('class', '')} {element.get('id', '')}".lower()
-        if not patterns.chrome_tokens.intersection(_TOKEN_SPLIT.split(names)):
+        if not _names_chrome(element, patterns):
             continue
         if element.getparent() is not None and _is_chrome_sized(element):
             element.drop_tree()
@@ -766,7 +765,7 @@ def _restore_content(
         return restored
     patterns = get_patterns()
     usable = [
-        share <= _MAX_RESTORED_LINK_SHARE and not _is_boilerplate(line, patterns)
+        share <= _MAX_RESTORED_LINK_SHARE and not is_boilerplate_line(line, patterns)
         for line, (share, _) in zip(lines, facts, strict=True)
     ]
     prose = [ok and _is_prose(line) for line, ok in zip(lines, usable, strict=True)]
@@ -825,18 +824,6 @@ def _is_prose(line: str) -> bool:
     if not _SENTENCE_END.search(line):
         return False
     return len(_HAN_CHAR.findall(line)) >= _PROSE_HAN or len(line.split()) >= _PROSE_WORDS
-
-
-def _is_boilerplate(line: str, patterns: Patterns) -> bool:
-    """A line the boilerplate patterns drop, or one they cut the article at (put back, it would
-    end the article there)."""
-    view = label_view(line)
-    return bool(
-        patterns.drop.search(line)
-        or patterns.widgets.search(line)
-        or patterns.cut_marker.match(view)
-        or patterns.cut.search(view)
-    )
 
 
 def _line_facts(root: HtmlElement, lines: Sequence[str]) -> list[tuple[float, str]]:
@@ -1001,6 +988,7 @@ def _widen(
 ) -> HtmlElement:
     """``best`` or the ancestor it widens to: each parent in turn while the parent's paragraph
     text, less that of the sidebars beside ``best``, is ``_WIDEN_RATIO`` times ``best``'s."""
+    patterns = get_patterns()
     parent = best.getparent()
     while parent is not None and parent.tag not in ("body", "html"):
         wanted = totals[best] * _WIDEN_RATIO
@@ -1011,7 +999,10 @@ def _widen(
             for child in parent
             if child is not best
             and totals.get(child, 0) > 0
-            and (_names_chrome(child) or is_sidebar(child, best, title_heading, render_lines))
+            and (
+                _names_chrome(child, patterns)
+                or is_sidebar(child, best, title_heading, render_lines)
+            )
         )
         if totals[parent] - beside < wanted:
             break
