@@ -208,12 +208,13 @@ def is_meta_line(line: str, position: int = _HEAD_LINES) -> bool:
     if "。" in view or len(view) > 200:
         return False
     patterns = get_patterns()
-    if len(patterns.meta_any.findall(view)) >= 2:
+    labels = len(patterns.meta_any.findall(view))
+    if labels >= 2:
         return True
     if len(view) <= _SHORT_META and (
         patterns.meta_start.search(view)
         or patterns.credit_start.search(view)
-        or len(patterns.meta_any.findall(view)) + len(patterns.credit_any.findall(view)) >= 2
+        or labels + len(patterns.credit_any.findall(view)) >= 2
     ):
         return True
     if position < _HEAD_LINES and len(view) <= _SHORT_META and "，" not in view:

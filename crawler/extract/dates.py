@@ -601,7 +601,7 @@ def _with_time(
     tz = _zone(zone) if zone else CHINA_TZ
     stamp = datetime.combine(day, clock, tzinfo=tz)
     # the day is the calendar day the page states (in its own zone), the instant is exact
-    in_utc = zone is not None and (zone == "Z" or not _zone(zone).utcoffset(None))
+    in_utc = bool(zone) and not tz.utcoffset(None)
     return PublicationDate(day, stamp.astimezone(UTC), in_utc)
 
 

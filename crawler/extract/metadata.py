@@ -46,7 +46,6 @@ _ELLIPSIS = re.compile(r"(?:\.{3,}|…+)$")
 _NO_SPACE = re.compile(r"\s+")
 _MAX_HEADINGS = 60
 _MIN_HEADLINE = 6  # chars; a shorter heading above the body is a column name
-_HEADLINE_LEVELS = 3  # ancestors of the body searched for its headline
 _HEADLINE_GAP = 200  # chars of text (a meta line, a summary) between a headline and its body
 _MAX_HEADLINE = 80  # chars; a longer bold run is a paragraph, not a headline
 _LABEL_LINE = 80  # longest line searched for 来源/作者 labels
@@ -155,35 +154,29 @@ def headline_texts(tree: HtmlElement) -> list[str]:
     elements, bold and ``<font>`` runs), in document order: what a ``<title>`` segment may name
     when ``heading_texts`` has no match (a blog's permalinked ``<h2><a>``, an old forum's
     ``<font size=4><b>``)."""
-    texts: list[str] = []
+    texts: dict[str, None] = {}  # an ordered set
     for element in xpaths.HEADLINE_CANDIDATES(tree):
         text = _headline_text(element)
-        if 4 <= len(text) <= _MAX_HEADLINE and text not in texts:
-            texts.append(text)
-    return texts
+        if 4 <= len(text) <= _MAX_HEADLINE:
+            texts[text] = None
+    return list(texts)
 
 
 def headline_above(
     tree: HtmlElement, body: HtmlElement, known_sites: Sequence[str] = ()
 ) -> str | None:
     """The headline a reader sees right above the article's body: the last headline element
-    before ``body`` in document order, inside its nearest ancestors, with no more than a meta
+    before ``body`` in document order (not one of its ancestors), with no more than a meta
     line's text between them; None when there is none (a site or channel name, a linked logo,
     a related-list heading, a meta line or a date is no headline)."""
     order = {element: index for index, element in enumerate(tree.iter())}
     start = order.get(body)
     if start is None:
         return None
-    region = body
-    for _ in range(_HEADLINE_LEVELS):
-        parent = region.getparent()
-        if parent is None or parent.tag in ("body", "html"):
-            break
-        region = parent
     around = set(body.iterancestors())
     candidates = [
         element
-        for element in xpaths.HEADLINE_CANDIDATES(region)
+        for element in xpaths.HEADLINE_CANDIDATES(tree)
         if order.get(element, start) < start and element not in around
     ]
     for element in reversed(candidates):

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from functools import lru_cache
+from itertools import islice
 from typing import NamedTuple
 
 from lxml.html import HtmlElement
@@ -157,15 +158,13 @@ def _comment_sections(tree: HtmlElement, patterns: Patterns) -> list[HtmlElement
 
 def _post_groups(tree: HtmlElement, lines_of: LinesOf) -> Iterator[list[HtmlElement]]:
     """Groups of two or more sibling posts of one shape, outermost first."""
-    children: dict[HtmlElement, list[HtmlElement]] = {}
+    children: dict[HtmlElement, dict[HtmlElement, None]] = {}
     for holder in _byline_holders(tree):
         child = holder
-        for parent in list(holder.iterancestors())[:_ANCESTOR_LEVELS]:
+        for parent in islice(holder.iterancestors(), _ANCESTOR_LEVELS):
             if parent.tag in ("html",):
                 break
-            siblings = children.setdefault(parent, [])
-            if child not in siblings:
-                siblings.append(child)
+            children.setdefault(parent, {})[child] = None  # an ordered set
             child = parent
     done: set[HtmlElement] = set()
     for parent, candidates in children.items():
@@ -176,8 +175,10 @@ def _post_groups(tree: HtmlElement, lines_of: LinesOf) -> Iterator[list[HtmlElem
             shape = (str(child.tag), _first_class(child))
             shapes.setdefault(shape, []).append(child)
         for group in shapes.values():
-            bylined = [child for child in group if _post_text(child, lines_of) is not None]
-            posts = [child for child in bylined if _is_post(child, lines_of)]
+            letters = {child: _post_text(child, lines_of) for child in group}
+            bylined = [child for child in group if letters[child] is not None]
+            # a post: a byline line and this many letters on its other lines
+            posts = [child for child in bylined if (letters[child] or 0) >= _POST_LETTERS]
             if len(posts) >= 2:
                 # a reply too short to count as a post ('顶', '+1') goes with the others
                 done.update(bylined)
@@ -193,19 +194,13 @@ def _first_class(element: HtmlElement) -> str:
 
 def _byline_holders(tree: HtmlElement) -> list[HtmlElement]:
     """Elements whose own text (or a child's tail) holds a date with a time of day."""
-    holders: list[HtmlElement] = []
+    holders: dict[HtmlElement, None] = {}  # an ordered set
     for text in xpaths.CLOCK_TEXTS(tree):
         if len(text) >= 10 and _DATE_TIME.search(text):
             parent = text.getparent()
-            if parent is not None and parent not in holders:
-                holders.append(parent)
-    return holders
-
-
-def _is_post(element: HtmlElement, lines_of: LinesOf) -> bool:
-    """A byline line (date, time and a few other chars) and letters on other lines."""
-    letters = _post_text(element, lines_of)
-    return letters is not None and letters >= _POST_LETTERS
+            if parent is not None:
+                holders[parent] = None
+    return list(holders)
 
 
 def _post_text(element: HtmlElement, lines_of: LinesOf) -> int | None:
