@@ -67,27 +67,28 @@ class PageAudit:
         return sum(len(item.line) for item in self.dropped)
 
 
-def corpus_pages(corpus: str) -> Iterator[tuple[str, str, bytes]]:
-    """(name, url, page bytes) of one corpus; nothing when it is absent."""
+def corpus_pages(corpus: str) -> Iterator[tuple[str, str, bytes, str | None]]:
+    """(name, url, page bytes, header charset) of one corpus; nothing when it is absent."""
     if corpus == "fixtures":
         for path in sorted((ROOT / "tests" / "fixtures" / "extraction").glob("*.html")):
-            expected = path.with_suffix(".json")
-            url = ""
-            if expected.exists():
-                url = json.loads(expected.read_text(encoding="utf-8")).get("url", "")
-            yield path.stem, url or f"http://fixture.example.cn/{path.name}", path.read_bytes()
+            expected_file = path.with_suffix(".json")
+            expected = {}
+            if expected_file.exists():
+                expected = json.loads(expected_file.read_text(encoding="utf-8"))
+            url = expected.get("url") or f"http://fixture.example.cn/{path.name}"
+            yield path.stem, url, path.read_bytes(), expected.get("header_charset")
     elif corpus == "sites":
         sites = ROOT / "tests" / "sites"
         for path in sorted(sites.glob("**/*.html")):
             relative = path.relative_to(sites).as_posix()
-            yield relative, f"http://{relative}", path.read_bytes()
+            yield relative, f"http://{relative}", path.read_bytes(), None
     elif corpus == "peers":
         index = PEERS / "dates.json"
         if not index.exists():
             return
         urls = {entry["file"]: url for url, entry in json.loads(index.read_text()).items()}
         for path in sorted((PEERS / "pages").glob("*.html")):
-            yield path.name, urls.get(path.name, ""), path.read_bytes()
+            yield path.name, urls.get(path.name, ""), path.read_bytes(), None
 
 
 @contextmanager
@@ -128,10 +129,14 @@ def dropped_lines(full: list[str], cleaned: list[str]) -> list[Dropped]:
     return items
 
 
-def audit_page(corpus: str, name: str, url: str, body: bytes) -> PageAudit:
-    on, ms_on = _timed(lambda: extraction.extract_article(body, url))
+def audit_page(
+    corpus: str, name: str, url: str, body: bytes, charset: str | None = None
+) -> PageAudit:
+    """One page extracted with the cleaning on and off (as the crawl decodes it: with the
+    response's header charset)."""
+    on, ms_on = _timed(lambda: extraction.extract_article(body, url, header_charset=charset))
     with cleaning_off():
-        off, ms_off = _timed(lambda: extraction.extract_article(body, url))
+        off, ms_off = _timed(lambda: extraction.extract_article(body, url, header_charset=charset))
     cleaned = on.text.split("\n") if on.text else []
     full = off.text.split("\n") if off.text else []
     audit = PageAudit(corpus, name, url, on.body_source, len(on.text), ms_on=ms_on, ms_off=ms_off)
@@ -182,10 +187,10 @@ def main() -> None:
     args = parser.parse_args()
     audits = []
     for corpus in args.corpus or ["fixtures", "sites", "peers"]:
-        for count, (name, url, body) in enumerate(corpus_pages(corpus)):
+        for count, (name, url, body, charset) in enumerate(corpus_pages(corpus)):
             if args.limit and count >= args.limit:
                 break
-            audits.append(audit_page(corpus, name, url, body))
+            audits.append(audit_page(corpus, name, url, body, charset))
     report(audits, args.quiet)
     if args.json:
         rows = [{**asdict(audit), "dropped_chars": audit.dropped_chars} for audit in audits]
