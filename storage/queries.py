@@ -507,8 +507,7 @@ def update_extractions(*, session: Session, updates: Sequence[ArticleUpdate]) ->
             {"_article_id": item.id, **item.model_dump(include=_CONTENT_FIELDS)} for item in chunk
         ]
         changed += session.connection().execute(statement, rows).rowcount
-        owners = sa_select(table.c.story_id).where(table.c.id.in_([item.id for item in chunk]))
-        stories.update(row[0] for row in session.connection().execute(owners) if row[0])
+        stories |= story_index.stories_of(session.connection(), [item.id for item in chunk])
     story_index.refresh_listing_dates(session=session, story_ids=stories)
     search.apply_pending(session=session)  # the triggers queued changed titles and texts
     return changed

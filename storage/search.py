@@ -801,15 +801,14 @@ def delete_articles(*, session: Session, article_ids: Sequence[int]) -> int:
     returns how many were deleted. Their stories' listing dates are recomputed (a story left
     without articles gets none and is no longer listed)."""
     from storage.models import ArticleHtml, ArticleSignature, LshBand
-    from storage.story_index import refresh_listing_dates
+    from storage.story_index import refresh_listing_dates, stories_of
 
     connection = session.connection()
     deleted = 0
     stories: set[int] = set()
     for start in range(0, len(article_ids), BATCH_SIZE):
         chunk = list(article_ids[start : start + BATCH_SIZE])
-        owners = sa_select(_articles().c.story_id).where(_articles().c.id.in_(chunk))
-        stories.update(row[0] for row in connection.execute(owners) if row[0])
+        stories |= stories_of(connection, chunk)
         for model in (ArticleHtml, ArticleSignature, LshBand):
             owned: Table = model.__table__  # type: ignore[union-attr]
             connection.execute(owned.delete().where(owned.c.article_id.in_(chunk)))

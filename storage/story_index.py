@@ -33,6 +33,7 @@ from typing import Any, Final, NamedTuple
 
 from sqlalchemy import Date, Table, bindparam, func, update
 from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, SQLModel, col, select
@@ -196,6 +197,13 @@ def create_stories(*, session: Session, first_seen: Sequence[datetime]) -> list[
     return [int(row[0]) for row in session.connection().execute(statement, rows)]
 
 
+def stories_of(connection: Connection, article_ids: Collection[int]) -> set[int]:
+    """The stories that hold any of ``article_ids`` (one query; pass a batch-sized chunk)."""
+    articles = _table(Article)
+    owners = sa_select(articles.c.story_id).where(articles.c.id.in_(list(article_ids)))
+    return {row[0] for row in connection.execute(owners) if row[0]}
+
+
 def set_stories(*, session: Session, stories: Mapping[int, int]) -> None:
     """Put articles in stories: article id -> story id; the listing dates of the stories they
     join and of those they leave are recomputed."""
@@ -204,8 +212,7 @@ def set_stories(*, session: Session, stories: Mapping[int, int]) -> None:
     articles = _table(Article)
     touched = set(stories.values())
     for chunk in _chunked(sorted(stories)):
-        owners = sa_select(articles.c.story_id).where(articles.c.id.in_(chunk))
-        touched.update(row[0] for row in session.connection().execute(owners) if row[0])
+        touched |= stories_of(session.connection(), chunk)
     statement = (
         update(articles)
         .where(articles.c.id == bindparam("_id"))

@@ -2,7 +2,7 @@
 counting by its UTC fetch day), indexed with first seen and id for the newest-first listing.
 
 Revision ID: 0010
-Revises: 0008 (0009 is another branch's; chained on merge)
+Revises: 0009
 Create Date: 2026-12-03
 """
 
