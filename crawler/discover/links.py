@@ -289,6 +289,7 @@ def find_next_page(
     """The next list page: a 下一页/next link, the page numbered one higher, or a TRS JS pager
     (the URL to request, for a page written in ``encoding``)."""
     base = _base_url(root, page_url)
+    this_page = canonicalize(page_url)
     numbered: str | None = None
     for anchor in root.iter("a"):
         href = (anchor.get("href") or "").strip()
@@ -298,7 +299,7 @@ def find_next_page(
         url = request_url(urljoin(base, href), encoding)
         if not is_http_url(url) or not same_site(url, page_url):
             continue
-        if canonicalize(url) == canonicalize(page_url):
+        if canonicalize(url) == this_page:
             continue
         if _NEXT_TEXT.match(text):
             return url
