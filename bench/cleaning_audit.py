@@ -36,6 +36,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from crawler.analyze.normalize import strip_controls  # noqa: E402
 from crawler.extract import extraction  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -154,7 +155,8 @@ def report(audits: list[PageAudit], quiet: bool) -> dict[str, Any]:
         )
         if not quiet:
             for item in audit.dropped:
-                print(f"   {item.where:6} {item.line[:160]}")
+                # crawled text: no control character reaches the terminal
+                print(f"   {item.where:6} {strip_controls(item.line[:160])}")
     figures: dict[str, Any] = {}
     for corpus in sorted({audit.corpus for audit in audits}):
         pages = [audit for audit in audits if audit.corpus == corpus]
